@@ -1,0 +1,3 @@
+module github.com/clkit/clkit
+
+go 1.26

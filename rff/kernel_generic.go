@@ -1,0 +1,147 @@
+package rff
+
+import "math"
+
+// Pure-Go kernels: the fallback on every platform and the oracle the
+// assembly is tested against. They follow the same algorithm as the
+// assembly (phases by multiply-add, Cody–Waite reduction by π/2, minimax
+// polynomials on [−π/4, π/4], quadrant fix-up on the bits, float32 sums
+// flushed once per call), one frequency block of 16 at a time so that the
+// arrays below have constant size and need no bounds checks.
+
+// Constants of the float32 sincos: 2/π, π/2 in three pieces (cephes), the
+// round-to-nearest magic number 1.5·2²³, and the sinf/cosf polynomials.
+const (
+	twoOverPi32 = 0.636619772367581343
+	pio2a32     = 1.5703125
+	pio2b32     = 4.837512969970703125e-4
+	pio2c32     = 7.54978995489188216e-8
+	magic32     = 12582912 // 1.5·2²³
+	sin1f       = -1.6666654611e-1
+	sin2f       = 8.3321608736e-3
+	sin3f       = -1.9515295891e-4
+	cos1f       = 4.166664568298827e-2
+	cos2f       = -1.388731625493765e-3
+	cos3f       = 2.443315711809948e-5
+)
+
+// Constants of the float64 sincos: π/2 in three 33-bit pieces (fdlibm),
+// magic 1.5·2⁵², and fdlibm's __kernel_sin/__kernel_cos coefficients.
+const (
+	twoOverPi64 = 6.36619772367581382433e-01
+	pio2a64     = 1.57079632673412561417e+00
+	pio2b64     = 6.07710050630396597660e-11
+	pio2c64     = 2.02226624871116645580e-21
+	magic64     = 6755399441055744 // 1.5·2⁵²
+	sin1d       = -1.66666666666666324348e-01
+	sin2d       = 8.33333333332248946124e-03
+	sin3d       = -1.98412698298579493134e-04
+	sin4d       = 2.75573137070700676789e-06
+	sin5d       = -2.50507602534068634195e-08
+	sin6d       = 1.58969099521155010221e-10
+	cos1d       = 4.16666666666666019037e-02
+	cos2d       = -1.38888888888741095749e-03
+	cos3d       = 2.48015872894767294178e-05
+	cos4d       = -2.75573143513906633035e-07
+	cos5d       = 2.08757232129817482790e-09
+	cos6d       = -1.13596475577881948265e-11
+)
+
+// sincos32 is sin and cos of t for |t| ≤ fastLimit32, ~1 ulp.
+func sincos32(t float32) (s, c float32) {
+	qm := t*twoOverPi32 + magic32 // low mantissa bits = round(t·2/π)
+	q := qm - magic32
+	r := t - q*pio2a32
+	r -= q * pio2b32
+	r -= q * pio2c32
+	z := r * r
+	sn := r + r*z*(sin1f+z*(sin2f+z*sin3f))
+	cs := 1 - 0.5*z + z*z*(cos1f+z*(cos2f+z*cos3f))
+	// Quadrant q: odd swaps sin and cos; bit 1 of q flips sin's sign and
+	// bit 1 of q+1 flips cos's. Branch-free: the quadrant is random.
+	qi := math.Float32bits(qm)
+	odd := -(qi & 1)
+	bs, bc := math.Float32bits(sn), math.Float32bits(cs)
+	s = math.Float32frombits((bs&^odd | bc&odd) ^ (qi&2)<<30)
+	c = math.Float32frombits((bc&^odd | bs&odd) ^ ((qi+1)&2)<<30)
+	return s, c
+}
+
+// sincos64 is sin and cos of t for |t| ≤ fastLimit64, ≤ 1 ulp or so.
+func sincos64(t float64) (s, c float64) {
+	qm := t*twoOverPi64 + magic64
+	q := qm - magic64
+	r := t - q*pio2a64
+	r -= q * pio2b64
+	r -= q * pio2c64
+	z := r * r
+	sn := r + r*z*(sin1d+z*(sin2d+z*(sin3d+z*(sin4d+z*(sin5d+z*sin6d)))))
+	cs := 1 - 0.5*z + z*z*(cos1d+z*(cos2d+z*(cos3d+z*(cos4d+z*(cos5d+z*cos6d)))))
+	qi := math.Float64bits(qm)
+	odd := -(qi & 1)
+	bs, bc := math.Float64bits(sn), math.Float64bits(cs)
+	s = math.Float64frombits((bs&^odd | bc&odd) ^ (qi&2)<<62)
+	c = math.Float64frombits((bc&^odd | bs&odd) ^ ((qi+1)&2)<<62)
+	return s, c
+}
+
+// sketchF32Go is the float32 kernel (contract in kernel.go).
+func sketchF32Go(x, w []float32, d int, om, xi []float32, c, s []float64) {
+	n := len(w)
+	x = x[:n*d]
+	for b := 0; b < len(xi)/blockFreqs; b++ {
+		omb := om[b*d*blockFreqs : (b+1)*d*blockFreqs]
+		xib := (*[blockFreqs]float32)(xi[b*blockFreqs:])
+		var accC, accS [blockFreqs]float32
+		for i := 0; i < n; i++ {
+			t := *xib
+			xr := x[i*d : (i+1)*d]
+			for k, xk := range xr {
+				o := (*[blockFreqs]float32)(omb[k*blockFreqs:])
+				for l := range t {
+					t[l] += xk * o[l]
+				}
+			}
+			wi := w[i]
+			for l := range t {
+				sn, cs := sincos32(t[l])
+				accC[l] += wi * cs
+				accS[l] += wi * sn
+			}
+		}
+		cb := (*[blockFreqs]float64)(c[b*blockFreqs:])
+		sb := (*[blockFreqs]float64)(s[b*blockFreqs:])
+		for l := range cb {
+			cb[l] += float64(accC[l])
+			sb[l] += float64(accS[l])
+		}
+	}
+}
+
+// sketchF64Go is the float64 kernel (contract in kernel.go).
+func sketchF64Go(x, w []float64, d int, om, xi []float64, c, s []float64) {
+	n := len(w)
+	x = x[:n*d]
+	for b := 0; b < len(xi)/blockFreqs; b++ {
+		omb := om[b*d*blockFreqs : (b+1)*d*blockFreqs]
+		xib := (*[blockFreqs]float64)(xi[b*blockFreqs:])
+		cb := (*[blockFreqs]float64)(c[b*blockFreqs:])
+		sb := (*[blockFreqs]float64)(s[b*blockFreqs:])
+		for i := 0; i < n; i++ {
+			t := *xib
+			xr := x[i*d : (i+1)*d]
+			for k, xk := range xr {
+				o := (*[blockFreqs]float64)(omb[k*blockFreqs:])
+				for l := range t {
+					t[l] += xk * o[l]
+				}
+			}
+			wi := w[i]
+			for l := range t {
+				sn, cs := sincos64(t[l])
+				cb[l] += wi * cs
+				sb[l] += wi * sn
+			}
+		}
+	}
+}
