@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -61,6 +62,11 @@ const (
 	MaxD = 1 << 20
 	MaxM = 1 << 24
 )
+
+func (p Params) equal(q Params) bool {
+	return p.Law == q.Law && p.D == q.D && p.M == q.M && p.Seed == q.Seed &&
+		p.NoDither == q.NoDither && slices.Equal(p.Sigma, q.Sigma)
+}
 
 func (p Params) validate() error {
 	switch {
