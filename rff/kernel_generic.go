@@ -47,42 +47,46 @@ const (
 	cos6d       = -1.13596475577881948265e-11
 )
 
-// sincos32 is sin and cos of t for |t| ≤ fastLimit32, ~1 ulp.
-func sincos32(t float32) (s, c float32) {
-	qm := t*twoOverPi32 + magic32 // low mantissa bits = round(t·2/π)
-	q := qm - magic32
-	r := t - q*pio2a32
-	r -= q * pio2b32
-	r -= q * pio2c32
-	z := r * r
-	sn := r + r*z*(sin1f+z*(sin2f+z*sin3f))
-	cs := 1 - 0.5*z + z*z*(cos1f+z*(cos2f+z*cos3f))
-	// Quadrant q: odd swaps sin and cos; bit 1 of q flips sin's sign and
-	// bit 1 of q+1 flips cos's. Branch-free: the quadrant is random.
-	qi := math.Float32bits(qm)
-	odd := -(qi & 1)
-	bs, bc := math.Float32bits(sn), math.Float32bits(cs)
-	s = math.Float32frombits((bs&^odd | bc&odd) ^ (qi&2)<<30)
-	c = math.Float32frombits((bc&^odd | bs&odd) ^ ((qi+1)&2)<<30)
-	return s, c
+// sincos32x16 sets s, c to sin and cos of the 16 phases t, each |t| ≤
+// fastLimit32, to ~1 ulp. One call per block of 16 keeps the loop body
+// inlined (a per-element function would not be).
+func sincos32x16(t *[blockFreqs]float32, s, c *[blockFreqs]float32) {
+	for l, tl := range t {
+		qm := tl*twoOverPi32 + magic32 // low mantissa bits = round(t·2/π)
+		q := qm - magic32
+		r := tl - q*pio2a32
+		r -= q * pio2b32
+		r -= q * pio2c32
+		z := r * r
+		sn := r + r*z*(sin1f+z*(sin2f+z*sin3f))
+		cs := 1 - 0.5*z + z*z*(cos1f+z*(cos2f+z*cos3f))
+		// Quadrant q: odd swaps sin and cos; bit 1 of q flips sin's sign
+		// and bit 1 of q+1 flips cos's. Branch-free: quadrants are random.
+		qi := math.Float32bits(qm)
+		odd := -(qi & 1)
+		bs, bc := math.Float32bits(sn), math.Float32bits(cs)
+		s[l] = math.Float32frombits((bs&^odd | bc&odd) ^ (qi&2)<<30)
+		c[l] = math.Float32frombits((bc&^odd | bs&odd) ^ ((qi+1)&2)<<30)
+	}
 }
 
-// sincos64 is sin and cos of t for |t| ≤ fastLimit64, ≤ 1 ulp or so.
-func sincos64(t float64) (s, c float64) {
-	qm := t*twoOverPi64 + magic64
-	q := qm - magic64
-	r := t - q*pio2a64
-	r -= q * pio2b64
-	r -= q * pio2c64
-	z := r * r
-	sn := r + r*z*(sin1d+z*(sin2d+z*(sin3d+z*(sin4d+z*(sin5d+z*sin6d)))))
-	cs := 1 - 0.5*z + z*z*(cos1d+z*(cos2d+z*(cos3d+z*(cos4d+z*(cos5d+z*cos6d)))))
-	qi := math.Float64bits(qm)
-	odd := -(qi & 1)
-	bs, bc := math.Float64bits(sn), math.Float64bits(cs)
-	s = math.Float64frombits((bs&^odd | bc&odd) ^ (qi&2)<<62)
-	c = math.Float64frombits((bc&^odd | bs&odd) ^ ((qi+1)&2)<<62)
-	return s, c
+// sincos64x16 is sincos32x16 in float64 (|t| ≤ fastLimit64, ≤ 1 ulp or so).
+func sincos64x16(t *[blockFreqs]float64, s, c *[blockFreqs]float64) {
+	for l, tl := range t {
+		qm := tl*twoOverPi64 + magic64
+		q := qm - magic64
+		r := tl - q*pio2a64
+		r -= q * pio2b64
+		r -= q * pio2c64
+		z := r * r
+		sn := r + r*z*(sin1d+z*(sin2d+z*(sin3d+z*(sin4d+z*(sin5d+z*sin6d)))))
+		cs := 1 - 0.5*z + z*z*(cos1d+z*(cos2d+z*(cos3d+z*(cos4d+z*(cos5d+z*cos6d)))))
+		qi := math.Float64bits(qm)
+		odd := -(qi & 1)
+		bs, bc := math.Float64bits(sn), math.Float64bits(cs)
+		s[l] = math.Float64frombits((bs&^odd | bc&odd) ^ (qi&2)<<62)
+		c[l] = math.Float64frombits((bc&^odd | bs&odd) ^ ((qi+1)&2)<<62)
+	}
 }
 
 // sketchF32Go is the float32 kernel (contract in kernel.go).
@@ -102,11 +106,12 @@ func sketchF32Go(x, w []float32, d int, om, xi []float32, c, s []float64) {
 					t[l] += xk * o[l]
 				}
 			}
+			var sn, cs [blockFreqs]float32
+			sincos32x16(&t, &sn, &cs)
 			wi := w[i]
 			for l := range t {
-				sn, cs := sincos32(t[l])
-				accC[l] += wi * cs
-				accS[l] += wi * sn
+				accC[l] += wi * cs[l]
+				accS[l] += wi * sn[l]
 			}
 		}
 		cb := (*[blockFreqs]float64)(c[b*blockFreqs:])
@@ -136,11 +141,12 @@ func sketchF64Go(x, w []float64, d int, om, xi []float64, c, s []float64) {
 					t[l] += xk * o[l]
 				}
 			}
+			var sn, cs [blockFreqs]float64
+			sincos64x16(&t, &sn, &cs)
 			wi := w[i]
 			for l := range t {
-				sn, cs := sincos64(t[l])
-				cb[l] += wi * cs
-				sb[l] += wi * sn
+				cb[l] += wi * cs[l]
+				sb[l] += wi * sn[l]
 			}
 		}
 	}
