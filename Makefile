@@ -1,0 +1,43 @@
+# clkit developer targets. The README's two commands need none of this.
+GO ?= go
+
+.PHONY: all generate check-generate test test-purego test-arm64 test-noasm bench vet fuzz
+
+all: vet test
+
+# Regenerate the amd64 assembly and its Go stubs from rff/asm (avo).
+generate:
+	cd rff && $(GO) generate
+
+# CI: regenerating must reproduce the committed files byte for byte.
+check-generate: generate
+	git diff --exit-code -- rff
+	test -z "$$(git status --porcelain -- rff)"
+
+test:
+	$(GO) test ./...
+
+test-purego:
+	$(GO) test -tags purego ./...
+
+# Every kernel reachable on this CPU, then the fallbacks forced by env.
+test-noasm:
+	CLKIT_NOAVX512=1 $(GO) test ./rff
+	CLKIT_NOASM=1 $(GO) test ./rff
+
+# NEON under emulation (Debian package qemu-user-static).
+test-arm64:
+	GOARCH=arm64 $(GO) test -exec qemu-aarch64-static ./...
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzKernels -fuzztime 20s ./rff
+	$(GO) test -run '^$$' -fuzz FuzzUnmarshal -fuzztime 10s ./rff
+
+bench:
+	$(GO) run ./cmd/clkit bench
+
+vet:
+	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet ./...
+	$(GO) vet -tags purego ./...
+	test -z "$$(gofmt -l .)"
