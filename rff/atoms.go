@@ -152,15 +152,12 @@ func atomPhasesQuad(omb []float64, xib *[blockFreqs]float64, mu, s2 []float64, t
 	}
 }
 
-// atomSincosBlock sets s_l, c_l = sin t_l, cos t_l: sincos64 for
-// |t_l| ≤ fastLimit64, math.Sincos beyond (and for NaN and ±Inf). (Inlining
-// sincos64 by hand here, or Estrin's scheme for its polynomials, measured
-// no faster.)
+// atomSincosBlock sets s_l, c_l = sin t_l, cos t_l: the kernels' block
+// sincos, redone with math.Sincos for lanes beyond fastLimit64 (and NaN, ±Inf).
 func atomSincosBlock(t, s, c *[blockFreqs]float64) {
+	sincos64x16(t, s, c)
 	for l, tl := range t {
-		if math.Abs(tl) <= fastLimit64 {
-			s[l], c[l] = sincos64(tl)
-		} else {
+		if !(math.Abs(tl) <= fastLimit64) {
 			s[l], c[l] = math.Sincos(tl)
 		}
 	}
