@@ -1,0 +1,61 @@
+package rff
+
+import (
+	"math/rand/v2"
+	"syscall"
+	"testing"
+	"unsafe"
+)
+
+// guardedSlice returns a slice of n T's that ends exactly where an
+// inaccessible page begins, so reading or writing one element past its end
+// faults (and crashes the test binary).
+func guardedSlice[T float32 | float64](t *testing.T, n int) []T {
+	size := int(unsafe.Sizeof(T(0)))
+	page := syscall.Getpagesize()
+	body := (n*size + page - 1) / page * page
+	mem, err := syscall.Mmap(-1, 0, body+page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	if err != nil {
+		t.Skipf("mmap: %v", err)
+	}
+	t.Cleanup(func() { syscall.Munmap(mem) })
+	if err := syscall.Mprotect(mem[body:], syscall.PROT_NONE); err != nil {
+		t.Skipf("mprotect: %v", err)
+	}
+	if n == 0 {
+		return nil
+	}
+	return unsafe.Slice((*T)(unsafe.Pointer(&mem[body-n*size])), n)
+}
+
+func guardedCopy[T float32 | float64](t *testing.T, v []T) []T {
+	g := guardedSlice[T](t, len(v))
+	copy(g, v)
+	return g
+}
+
+// TestKernelsGuardPages runs every kernel with each slice it touches ending
+// at a guard page: tails must not read past x or w, nor write past c or s.
+func TestKernelsGuardPages(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 11))
+	for _, k := range kernels {
+		for _, d := range testDims {
+			for _, n := range []int{1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 33, 255, 256} {
+				kc := newKernelCase(r, n, d, 1+n%2, 3, true)
+				mp := kc.nb * blockFreqs
+				c32, s32 := guardedSlice[float64](t, mp), guardedSlice[float64](t, mp)
+				k.f32(guardedCopy(t, kc.x32), guardedCopy(t, kc.w32), d, guardedCopy(t, kc.om32), guardedCopy(t, kc.xi32), c32, s32)
+				c64, s64 := guardedSlice[float64](t, mp), guardedSlice[float64](t, mp)
+				k.f64(guardedCopy(t, kc.x64), guardedCopy(t, kc.w64), d, guardedCopy(t, kc.om64), guardedCopy(t, kc.xi64), c64, s64)
+				rc, _ := kc.reference(true)
+				for j := range rc {
+					if e := max(abs(c32[j]-rc[j]), abs(c64[j]-rc[j])); !(e < 1e-3*kc.sumW) {
+						t.Fatalf("%s d=%d n=%d: wrong sums with guarded slices (err %g)", k.name, d, n, e)
+					}
+				}
+			}
+		}
+	}
+}
+
+func abs(v float64) float64 { return max(v, -v) }
