@@ -8,15 +8,22 @@
 package main
 
 import (
+	"bufio"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
 	. "github.com/mmcloughlin/avo/build"
 )
 
 // Tiles by dimension, chosen by measurement (BenchmarkKernel).
 var (
-	tilesAVX512F32 = []tileFor{{8, tile{R: 8, F: 2}}, {1, tile{R: 2, F: 2}}}
-	tilesAVX512F64 = []tileFor{{8, tile{R: 8, F: 2}}, {1, tile{R: 2, F: 2}}}
-	tilesAVX2F32   = []tileFor{{8, tile{R: 4, F: 2}}, {1, tile{R: 2, F: 2}}}
-	tilesAVX2F64   = []tileFor{{8, tile{R: 2, F: 2}}, {1, tile{R: 2, F: 2}}}
+	tilesAVX512F32 = []tileFor{{8, tile{R: 8, F: 2, Consts: 6, I: 2}}, {1, tile{R: 4, F: 2, Consts: 12, I: 2}}}
+	tilesAVX512F64 = []tileFor{{32, tile{R: 8, F: 2, Consts: 6, I: 2}}, {1, tile{R: 4, F: 2, Consts: 8, I: 4}}}
+	tilesAVX2F32   = []tileFor{{4, tile{R: 8, F: 1, Consts: 2, I: 1}}, {1, tile{R: 4, F: 1, Consts: 3, I: 2}}}
+	tilesAVX2F64   = []tileFor{{4, tile{R: 8, F: 1, Consts: 2, I: 1}}, {1, tile{R: 4, F: 1, Consts: 3, I: 2}}}
 )
 
 func main() {
@@ -30,4 +37,32 @@ func main() {
 	newKern(avx2, f32).emitKernel("sketchF32Go", tilesAVX2F32)
 	newKern(avx2, f64).emitKernel("sketchF64Go", tilesAVX2F64)
 	Generate()
+	if err := checkVEX(flag.Lookup("out").Value.String()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// checkVEX fails if an AVX2 function uses a register that needs an EVEX
+// encoding (avo allocates from all 32 vector registers): such code would
+// need AVX-512 to run.
+func checkVEX(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	evexOnly := regexp.MustCompile(`\b([XY](1[6-9]|2[0-9]|3[01])|Z[0-9]+|K[0-7])\b`)
+	fn := ""
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		if name, ok := strings.CutPrefix(text, "TEXT ·"); ok {
+			fn, _, _ = strings.Cut(name, "(")
+		}
+		if strings.HasSuffix(fn, avx2.name) && evexOnly.MatchString(text) {
+			return fmt.Errorf("%s:%d: %s uses an EVEX-only register: %s", path, line, fn, strings.TrimSpace(text))
+		}
+	}
+	return sc.Err()
 }

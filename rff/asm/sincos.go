@@ -7,20 +7,42 @@ import (
 )
 
 // The vector sincos, in three steps shared by both ISAs and both element
-// types: reduce, polynomials, fixQuadrant. At most four vector registers
-// are live at any point, counting t (AVX2 has only sixteen).
+// types: reduce, poly, fixQuadrant. Each works on several independent
+// vectors at once, one instruction for each in turn, so that their
+// dependency chains overlap without relying on a deep out-of-order window.
+// At most four vector registers per vector are live at any point, counting
+// its phase.
+
+// vecs is a set of independent vectors processed together.
+type vecs []reg.VecVirtual
+
+func (k *kern) vecs(n int) vecs {
+	v := make(vecs, n)
+	for i := range v {
+		v[i] = k.vec()
+	}
+	return v
+}
 
 // reduce replaces t by r = t − q·π/2, q = round(t·2/π), and returns qm, the
 // sum t·2/π + magic whose low mantissa bits hold q (two's complement).
-func (k *kern) reduce(t reg.VecVirtual) (qm reg.VecVirtual) {
-	qm = k.vec()
-	k.setC(cMagic, qm)
-	k.fmaC(cTwoOverPi, t, qm) // qm = t·2/π + magic: rounds to an integer
-	q := k.vec()
-	k.subC(cMagic, qm, q) // q = round(t·2/π), exactly
-	k.fnmaC(cPio2a, q, t) // Cody–Waite: the first two products are exact
-	k.fnmaC(cPio2b, q, t)
-	k.fnmaC(cPio2c, q, t)
+func (k *kern) reduce(t vecs) (qm vecs) {
+	qm, q := k.vecs(len(t)), k.vecs(len(t))
+	for i := range t {
+		k.setC(cMagic, qm[i])
+	}
+	for i := range t {
+		k.fmaC(cTwoOverPi, t[i], qm[i]) // qm = t·2/π + magic: rounds to an integer
+	}
+	for i := range t {
+		k.subC(cMagic, qm[i], q[i]) // q = round(t·2/π), exactly
+	}
+	// Cody–Waite: the first two products are exact.
+	for _, c := range []konst{cPio2a, cPio2b, cPio2c} {
+		for i := range t {
+			k.fnmaC(c, q[i], t[i])
+		}
+	}
 	return qm
 }
 
@@ -28,30 +50,42 @@ func (k *kern) reduce(t reg.VecVirtual) (qm reg.VecVirtual) {
 // of r) = r + r·z·P(z), and cs = 1 + z·(−½ + z·Q(z)), z = r². Same
 // coefficients as the twin; the cos is Horner all the way (one FMA fewer
 // than 1 − z/2 + z²·Q), within an ulp of the twin's form.
-func (k *kern) poly(r reg.VecVirtual) (cs reg.VecVirtual) {
-	z := k.vec()
-	k.mul(r, r, z)
-
-	p := k.vec()
+func (k *kern) poly(r vecs) (cs vecs) {
+	z, p := k.vecs(len(r)), k.vecs(len(r))
+	for i := range r {
+		k.mul(r[i], r[i], z[i])
+	}
 	k.horner(cSin1, k.sc.sinDeg(), z, p)
-	k.mul(z, p, p)    // p = z·P(z)
-	k.fma231(p, r, r) // sn = r·(z·P) + r
-
-	cs = k.vec()
+	for i := range r {
+		k.mul(z[i], p[i], p[i]) // p = z·P(z)
+	}
+	for i := range r {
+		k.fma231(p[i], r[i], r[i]) // sn = r·(z·P) + r
+	}
+	cs = k.vecs(len(r))
 	k.horner(cCos1, k.sc.cosDeg(), z, cs)
-	k.hornerC(cMinusHalf, z, cs)
-	k.hornerC(cOne, z, cs)
+	for _, c := range []konst{cMinusHalf, cOne} {
+		for i := range r {
+			k.hornerC(c, z[i], cs[i])
+		}
+	}
 	return cs
 }
 
 // horner sets p = c[0] + z·(c[1] + z·(… + z·c[deg−1])), the constants at
 // c0, c0+1, ….
-func (k *kern) horner(c0 konst, deg int, z, p reg.VecVirtual) {
+func (k *kern) horner(c0 konst, deg int, z, p vecs) {
 	top := c0 + konst(deg) - 1
-	k.setC(top-1, p)
-	k.fmaC(top, z, p)
+	for i := range p {
+		k.setC(top-1, p[i])
+	}
+	for i := range p {
+		k.fmaC(top, z[i], p[i])
+	}
 	for id := top - 2; id >= c0; id-- {
-		k.hornerC(id, z, p)
+		for i := range p {
+			k.hornerC(id, z[i], p[i])
+		}
 	}
 }
 
@@ -69,7 +103,7 @@ func (k *kern) fixQuadrant(qm, sn, cs reg.VecVirtual) (s, c reg.VecVirtual) {
 // to qm and cs: avo takes a blend's destination for an input, so it must
 // hold a value already.
 func (k *kern) fixQuadrantMasks(qm, sn, cs reg.VecVirtual) (s, c reg.VecVirtual) {
-	odd, neg, negC := reg.K1, reg.K2, reg.K3
+	odd, neg, negC := K(), K(), K()
 	k.testC(cIntOne, qm, odd) // q odd
 	k.testC(cIntTwo, qm, neg) // bit 1 of q
 	KXORW(odd, neg, negC)     // bit 1 of q+1 = bit 1 ⊕ bit 0
@@ -99,9 +133,21 @@ func (k *kern) fixQuadrantBlendv(qm, sn, cs reg.VecVirtual) (s, c reg.VecVirtual
 	return neg, qm
 }
 
-// sincos consumes t and returns sin t and cos t.
-func (k *kern) sincos(t reg.VecVirtual) (s, c reg.VecVirtual) {
+// sincosAcc consumes the phases t and adds w·sin t, w·cos t to the sums:
+// accS[i] += w(i)·sin t[i], accC[i] likewise, w(i) a scalar in memory.
+func (k *kern) sincosAcc(t vecs, w func(i int) Mem, accS, accC vecs) {
 	qm := k.reduce(t)
 	cs := k.poly(t)
-	return k.fixQuadrant(qm, t, cs)
+	for i := range t {
+		s, c := k.fixQuadrant(qm[i], t[i], cs[i])
+		if k.evex {
+			k.fma231B(w(i), s, accS[i])
+			k.fma231B(w(i), c, accC[i])
+			continue
+		}
+		wv := k.vec()
+		k.bcast(w(i), wv)
+		k.fma231(wv, s, accS[i])
+		k.fma231(wv, c, accC[i])
+	}
 }

@@ -85,11 +85,12 @@ func (k *kern) vec() reg.VecVirtual {
 // a whole vector for AVX2 (the table holds both, see consts.go).
 func (k *kern) c(id konst) Mem { return k.tab.Offset(int(id) * constStride) }
 
-// holdConsts loads the first n constants of hotConsts into registers for
-// the code that follows (until the next call).
+// holdConsts loads the first n constants of hotConsts (all if fewer) into
+// registers for the code that follows (until the next call).
 func (k *kern) holdConsts(n int) {
 	k.held = map[konst]reg.VecVirtual{}
-	for _, id := range k.hotConsts()[:n] {
+	hot := k.hotConsts()
+	for _, id := range hot[:min(n, len(hot))] {
 		r := k.vec()
 		k.bcast(k.c(id), r)
 		k.held[id] = r

@@ -23,8 +23,9 @@ import (
 // All of a tile's phases, and the accumulators, stay in registers.
 
 // tile is a register tile: R rows × F vectors of frequencies, with the
-// first Consts of the sincos constants held in registers.
-type tile struct{ R, F, Consts int }
+// first Consts of the sincos constants held in registers, and the sincos
+// of I vectors at a time interleaved.
+type tile struct{ R, F, Consts, I int }
 
 // tileFor picks the tile by dimension: the first whose dmin ≤ d.
 type tileFor struct {
@@ -89,7 +90,7 @@ func (k *kern) tileVariant(v int, t tile) {
 	if freqs > blockFreqs {
 		// pairs of blocks, then the last block if nb is odd
 		k.pass(v, "pair", g, t, true)
-		k.pass(v, "one", g, tile{R: t.R, F: t.F / 2, Consts: t.Consts}, false)
+		k.pass(v, "one", g, tile{R: t.R, F: t.F / 2, Consts: t.Consts, I: t.I}, false)
 	} else {
 		k.pass(v, "all", g, t, false)
 	}
@@ -151,7 +152,7 @@ func (k *kern) pass(v int, name string, g *kernelRegs, t tile, pairs bool) {
 		JZ(LabelRef(pfx + "flush"))
 	}
 	Label(pfx + "row")
-	k.rows(g, tile{R: 1, F: t.F, Consts: t.Consts})
+	k.rows(g, tile{R: 1, F: t.F, Consts: t.Consts, I: t.I})
 	DECQ(g.rem)
 	JNZ(LabelRef(pfx + "row"))
 
@@ -190,7 +191,7 @@ func (k *kern) rows(g *kernelRegs, t tile) {
 		k.movu(k.omAddr(g, op, f), om[f])
 	}
 	for r := range t.R {
-		if k.evex {
+		if k.evex && t.F == 1 {
 			for f := range t.F {
 				k.fma231B(k.rowAddr(g, r), om[f], ph[r][f])
 			}
@@ -211,23 +212,23 @@ func (k *kern) rows(g *kernelRegs, t tile) {
 	JNZ(LabelRef(loop))
 
 	Commentf("%d row(s) × %d vector(s): sincos, accumulate", t.R, t.F)
+	// The tile's vectors in row order, with their row's weight and sums.
+	var (
+		ts         vecs
+		ws         []Mem
+		accS, accC vecs
+	)
 	for r := range t.R {
-		wr := Mem{Base: g.wp, Disp: r * k.size}
-		var wv reg.VecVirtual
-		if !k.evex {
-			wv = k.vec()
-			k.bcast(wr, wv)
-		}
 		for f := range t.F {
-			s, c := k.sincos(ph[r][f])
-			if k.evex {
-				k.fma231B(wr, s, g.accS[f])
-				k.fma231B(wr, c, g.accC[f])
-			} else {
-				k.fma231(wv, s, g.accS[f])
-				k.fma231(wv, c, g.accC[f])
-			}
+			ts = append(ts, ph[r][f])
+			ws = append(ws, Mem{Base: g.wp, Disp: r * k.size})
+			accS, accC = append(accS, g.accS[f]), append(accC, g.accC[f])
 		}
+	}
+	step := max(t.I, 1)
+	for i := 0; i < len(ts); i += step {
+		e := min(i+step, len(ts))
+		k.sincosAcc(ts[i:e], func(j int) Mem { return ws[i+j] }, accS[i:e], accC[i:e])
 	}
 
 	// xp has moved one row (the k loop), xq to row 4; go to row R.
