@@ -29,10 +29,10 @@ type elem struct {
 	tab    Mem          // constant table, see consts.go
 	sc     sincosConsts // its values
 
-	movu, bcast, add, sub, mul func(...Op)
-	fma231, fma213, fnma231    func(...Op)
-	blendm, xor, and, shl      func(...Op)
-	blendv                     func(mask, a, b, dst Op) // dst = mask ? a : b
+	movu, bcast, sub, mul   func(...Op)
+	fma231, fma213, fnma231 func(...Op)
+	blendm, xor, and, shl   func(...Op)
+	blendv                  func(mask, a, b, dst Op) // dst = mask ? a : b
 	// AVX-512 forms with a broadcast scalar memory operand
 	subB, fma231B, fma213B, fnma231B, testmB, xorB func(...Op)
 	testm, xorI                                    func(...Op) // AVX-512 integer forms
@@ -40,7 +40,7 @@ type elem struct {
 
 var f32 = elem{
 	name: "F32", goType: "float32", size: 4,
-	movu: VMOVUPS, bcast: VBROADCASTSS, add: VADDPS, sub: VSUBPS, mul: VMULPS,
+	movu: VMOVUPS, bcast: VBROADCASTSS, sub: VSUBPS, mul: VMULPS,
 	fma231: VFMADD231PS, fma213: VFMADD213PS, fnma231: VFNMADD231PS,
 	blendv: VBLENDVPS, blendm: VBLENDMPS, xor: VXORPS, and: VANDPS, shl: VPSLLD,
 	subB: VSUBPS_BCST, fma231B: VFMADD231PS_BCST, fma213B: VFMADD213PS_BCST,
@@ -50,7 +50,7 @@ var f32 = elem{
 
 var f64 = elem{
 	name: "F64", goType: "float64", size: 8,
-	movu: VMOVUPD, bcast: VBROADCASTSD, add: VADDPD, sub: VSUBPD, mul: VMULPD,
+	movu: VMOVUPD, bcast: VBROADCASTSD, sub: VSUBPD, mul: VMULPD,
 	fma231: VFMADD231PD, fma213: VFMADD213PD, fnma231: VFNMADD231PD,
 	blendv: VBLENDVPD, blendm: VBLENDMPD, xor: VXORPD, and: VANDPD, shl: VPSLLQ,
 	subB: VSUBPD_BCST, fma231B: VFMADD231PD_BCST, fma213B: VFMADD213PD_BCST,

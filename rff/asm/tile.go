@@ -24,7 +24,9 @@ import (
 
 // tile is a register tile: R rows × F vectors of frequencies, with the
 // first Consts of the sincos constants held in registers, and the sincos
-// of I vectors at a time interleaved.
+// of I vectors at a time interleaved. Registers: R·F phases, 2F sums, 3I
+// sincos temporaries and Consts must fit (32 zmm, 16 ymm); R·F ≥ 8 keeps
+// two FMAs per cycle on the phase chains when d is large. R ∈ {1…4, 8}.
 type tile struct{ R, F, Consts, I int }
 
 // tileFor picks the tile by dimension: the first whose dmin ≤ d.
@@ -157,7 +159,7 @@ func (k *kern) pass(v int, name string, g *kernelRegs, t tile, pairs bool) {
 	JNZ(LabelRef(pfx + "row"))
 
 	Label(pfx + "flush")
-	k.flush(g, t.F)
+	k.flush(g)
 	ADDQ(U8(freqs), g.j)
 	JMP(LabelRef(pfx + "group"))
 	Label(pfx + "done")
@@ -191,6 +193,8 @@ func (k *kern) rows(g *kernelRegs, t tile) {
 		k.movu(k.omAddr(g, op, f), om[f])
 	}
 	for r := range t.R {
+		// One vector per row: FMA with x broadcast from memory. Several:
+		// broadcast x once into a register (fewer loads).
 		if k.evex && t.F == 1 {
 			for f := range t.F {
 				k.fma231B(k.rowAddr(g, r), om[f], ph[r][f])
@@ -280,7 +284,7 @@ func (k *kern) omAddr(g *kernelRegs, op reg.GPVirtual, f int) Mem {
 }
 
 // flush adds the accumulators into c and s (float64), converting float32.
-func (k *kern) flush(g *kernelRegs, nvec int) {
+func (k *kern) flush(g *kernelRegs) {
 	Comment("flush the sums into c, s")
 	for _, out := range []struct {
 		param string
