@@ -12,7 +12,7 @@ func archKernels() []kernel {
 	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512DQ) {
 		ks = append(ks, kernel{name: "avx512", f32: sketchF32x512, f64: sketchF64x512, env: "CLKIT_NOAVX512"})
 	}
-	if cpuid.CPU.Supports(cpuid.AVX2, cpuid.FMA3) {
+	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
 		ks = append(ks, kernel{name: "avx2", f32: sketchF32x256, f64: sketchF64x256, env: "CLKIT_NOAVX2"})
 	}
 	return ks
