@@ -28,8 +28,8 @@
 // Accuracy, per entry of z against a float64 math.Sincos reference on the
 // same inputs: float64 input within 1e-12, float32 input within 1e-6 on
 // data whose phases ω_jᵀx + ξ_j are of moderate size (a standard deviation
-// of 3 in the benchmarks). A float32 row's phase is computed in float32 and
-// so carries an error of about 2⁻²³·(|ξ_j| + Σ_k |ω_jk x_k|); the errors of
-// many rows average out. Rows whose phases could exceed the fast range
+// of 3 in the benchmarks). A float32 row's phase is a float32 dot product,
+// so its error is at most about (d+3)·2⁻²⁴·(|ξ_j| + Σ_k |ω_jk x_k|), and
+// usually far less; the errors of many rows average out. Rows whose phases could exceed the fast range
 // (|t| > 8192 for float32, 2¹⁸ for float64) are computed exactly in float64.
 package rff

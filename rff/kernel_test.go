@@ -148,11 +148,12 @@ func (kc *kernelCase) reference(f64 bool) (c, s []float64) {
 	return c, s
 }
 
-// bound32 is the float32 kernels' error bound per normalised entry: each
-// row's phase t = ξ + Σ ω_k x_k is computed in float32, so it carries an
-// error of about 2⁻²³·(|ξ| + Σ|ω_k x_k|), on top of ~1e-7 from the
-// polynomial and the float32 sums. Over many rows these errors average out
-// (the 1e-6 accuracy figure is for such sketches; see TestAccuracyClaim).
+// bound32 is the float32 kernels' error bound per normalised entry. A
+// row's phase t = ξ + Σ_k ω_k x_k is a float32 dot product of d+1 terms, so
+// (the classic recursive-summation bound, products rounded or fused) it is
+// off by at most about (d+2)·2⁻²⁴·p, p = |ξ| + Σ|ω_k x_k|, and so are cos t
+// and sin t; add ~2e-7 for the polynomial and the float32 sums. Typical
+// errors are far smaller and average out over rows (TestAccuracyClaim).
 func (kc *kernelCase) bound32() float64 {
 	var worst float64
 	for j := 0; j < kc.nb*blockFreqs; j++ {
@@ -163,7 +164,7 @@ func (kc *kernelCase) bound32() float64 {
 			for k := 0; k < kc.d; k++ {
 				p += math.Abs(kc.x64[i*kc.d+k] * kc.om64[(b*kc.d+k)*blockFreqs+l])
 			}
-			e += kc.w64[i] * (2e-7 + 0x1p-23*p)
+			e += kc.w64[i] * (2e-7 + float64(kc.d+2)*0x1p-24*p)
 		}
 		worst = max(worst, e/kc.sumW)
 	}
@@ -202,7 +203,10 @@ func checkKernel(t testing.TB, k kernel, kc *kernelCase, init float64) {
 		gc, gs := kc.run(t, goKernel, f64, init)
 		rc, rs := kc.reference(f64)
 		if !f64 {
-			tr = max(tr, kc.bound32())
+			// Kernel and twin each stay within bound32 of the exact value,
+			// but round their phases differently (fused or not).
+			b := kc.bound32()
+			tw, tr = max(tw, 2*b), max(tr, b)
 		}
 		for _, p := range []struct {
 			what      string
@@ -292,7 +296,7 @@ func FuzzKernels(f *testing.F) {
 		n := 1 + int(n16)%maxBlockRows
 		d := 1 + int(d8)%80
 		nb := 1 + int(nb8)%4
-		kc := newKernelCase(rand.New(rand.NewPCG(seed, 1)), n, d, nb, 1+float64(seed%3), weighted) // phase sd ≤ 3: the stated accuracy domain
+		kc := newKernelCase(rand.New(rand.NewPCG(seed, 1)), n, d, nb, 1+float64(seed%6), weighted)
 		for _, k := range kernels {
 			checkKernel(t, k, kc, 0)
 		}

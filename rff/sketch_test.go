@@ -18,7 +18,8 @@ func mustFreq(t testing.TB, p Params) *Frequencies {
 }
 
 // refSketch is the float64 math.Sincos reference of the normalised sketch,
-// and the float32 kernels' error bound per entry (see kernelCase.bound32).
+// and the float32 kernels' error bound per entry (see kernelCase.bound32;
+// here Ω and ξ are also rounded to float32, one more term).
 func refSketch(f *Frequencies, x, w []float64) (re, im []float64, bound32 float64) {
 	d, m := f.D(), f.M()
 	n := len(x) / d
@@ -47,7 +48,7 @@ func refSketch(f *Frequencies, x, w []float64) (re, im []float64, bound32 float6
 			sn, cs := math.Sincos(t)
 			re[j] += wi * cs
 			im[j] += wi * sn
-			eb += wi * (2e-7 + 0x1p-23*p)
+			eb += wi * (2e-7 + float64(d+3)*0x1p-24*p)
 		}
 		re[j] /= sw
 		im[j] /= sw
