@@ -5,6 +5,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Sketch accumulates Σ_i w_i Φ(x_i) with Φ(x)_j = exp(i(ω_jᵀx + ξ_j)),
@@ -135,8 +136,11 @@ func (s *Sketch) AddF32(x, w []float32) error { return addRows(s, x, w) }
 func (s *Sketch) AddF64(x, w []float64) error { return addRows(s, x, w) }
 
 // AddParallelF32 is AddF32 with the rows split over `workers` goroutines
-// (≤ 0 means GOMAXPROCS), each with its own accumulator, merged at the end
-// in a fixed order.
+// (≤ 0 means GOMAXPROCS). The block is cut into chunks whose size depends
+// only on the number of rows; workers take chunks as they free up (a
+// stalled core holds up no one), each chunk is summed on its own, and the
+// chunk sums are added in row order: the result is bit-identical for any
+// number of workers.
 func (s *Sketch) AddParallelF32(x, w []float32, workers int) error {
 	return addParallel(s, x, w, workers)
 }
@@ -172,6 +176,14 @@ func addRows[T float](s *Sketch, x, w []T) error {
 	return nil
 }
 
+// parallelChunk is the chunk size for n rows: about 32 chunks, each a
+// multiple of 64 rows.
+func parallelChunk(n int) int {
+	const maxChunks, align = 32, 64
+	c := (n + maxChunks - 1) / maxChunks
+	return max(align, (c+align-1)/align*align)
+}
+
 func addParallel[T float](s *Sketch, x, w []T, workers int) error {
 	n, err := checkShape(s, x, w)
 	if err != nil {
@@ -180,42 +192,52 @@ func addParallel[T float](s *Sketch, x, w []T, workers int) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	workers = max(1, min(workers, n/maxBlockRows))
-	if workers == 1 {
-		return addRows(s, x, w)
-	}
+	chunk := parallelChunk(n)
+	nc := (n + chunk - 1) / chunk
+	workers = max(1, min(workers, nc))
 	d, mp := s.freq.p.D, s.freq.mp
-	type part struct {
-		c, s []float64
-		sw   float64
-		err  error
-	}
-	parts := make([]part, workers)
+	sums := make([]float64, 2*mp*nc) // chunk k: cos at [2k·mp, (2k+1)·mp), then sin
+	sumW := make([]float64, nc)
+	errs := make([]error, nc)
+	var next atomic.Int64
+	var failed atomic.Bool
 	var wg sync.WaitGroup
-	for p := range parts {
-		lo, hi := n*p/workers, n*(p+1)/workers
-		var wp []T
-		if w != nil {
-			wp = w[lo:hi]
-		}
+	for range workers {
 		wg.Go(func() {
-			pt := &parts[p]
-			pt.c, pt.s = make([]float64, mp), make([]float64, mp)
-			pt.sw, pt.err = accumulate(s.k, s.freq, x[lo*d:hi*d], wp, lo, pt.c, pt.s)
+			// Chunks are taken in increasing order, so every chunk before
+			// a failing one has been taken and finishes: the first error
+			// in row order is always found.
+			for !failed.Load() {
+				k := int(next.Add(1) - 1)
+				if k >= nc {
+					return
+				}
+				lo, hi := k*chunk, min(n, (k+1)*chunk)
+				var wk []T
+				if w != nil {
+					wk = w[lo:hi]
+				}
+				c := sums[2*k*mp : (2*k+1)*mp]
+				sn := sums[(2*k+1)*mp : (2*k+2)*mp]
+				if sumW[k], errs[k] = accumulate(s.k, s.freq, x[lo*d:hi*d], wk, lo, c, sn); errs[k] != nil {
+					failed.Store(true)
+				}
+			}
 		})
 	}
 	wg.Wait()
-	for _, pt := range parts { // the first error in row order
-		if pt.err != nil {
-			return pt.err
+	for _, e := range errs {
+		if e != nil {
+			return e
 		}
 	}
-	for _, pt := range parts {
+	for k := range nc {
+		c, sn := sums[2*k*mp:(2*k+1)*mp], sums[(2*k+1)*mp:(2*k+2)*mp]
 		for j := range s.sumC {
-			s.sumC[j] += pt.c[j]
-			s.sumS[j] += pt.s[j]
+			s.sumC[j] += c[j]
+			s.sumS[j] += sn[j]
 		}
-		s.sumW += pt.sw
+		s.sumW += sumW[k]
 	}
 	s.rows += int64(n)
 	return nil

@@ -272,7 +272,8 @@ func TestMergeAndParallel(t *testing.T) {
 			t.Fatalf("merged rows %d weight %v", s.Rows(), s.Weight())
 		}
 	}
-	for _, workers := range []int{0, 1, 2, 3, 7} {
+	var first32, first64 *Sketch
+	for _, workers := range []int{0, 1, 2, 3, 7, 64} {
 		p64, p32, s32 := NewSketch(f), NewSketch(f), NewSketch(f)
 		if err := p64.AddParallelF64(x64, w64, workers); err != nil {
 			t.Fatal(err)
@@ -285,6 +286,12 @@ func TestMergeAndParallel(t *testing.T) {
 		checkZ(t, "parallel f32", p32, re, im, 1e-6)
 		if p64.Rows() != 3000 || p32.Rows() != 3000 {
 			t.Fatal("parallel row count")
+		}
+		// Bit-identical for every worker count.
+		if first32 == nil {
+			first32, first64 = p32, p64
+		} else if !sameSketch(p32, first32) || !sameSketch(p64, first64) {
+			t.Fatalf("%d workers give other bits than %d", workers, 0)
 		}
 	}
 	other := NewSketch(mustFreq(t, Params{Law: AdaptedRadius, D: 5, M: 100, Sigma: []float64{1}, Seed: 6}))
