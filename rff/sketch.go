@@ -23,6 +23,7 @@ type Sketch struct {
 	sumC, sumS []float64 // length freq.mp; entries past M are padding
 	sumW       float64
 	rows       int64
+	scratch    []float64 // AddParallel's chunk sums, kept between calls
 }
 
 // NewSketch returns an empty sketch over the frequencies f, using the
@@ -90,6 +91,7 @@ func (s *Sketch) Reset() {
 // Clone returns an independent copy.
 func (s *Sketch) Clone() *Sketch {
 	c := *s
+	c.scratch = nil
 	c.sumC = append([]float64(nil), s.sumC...)
 	c.sumS = append([]float64(nil), s.sumS...)
 	return &c
@@ -196,7 +198,11 @@ func addParallel[T float](s *Sketch, x, w []T, workers int) error {
 	nc := (n + chunk - 1) / chunk
 	workers = max(1, min(workers, nc))
 	d, mp := s.freq.p.D, s.freq.mp
-	sums := make([]float64, 2*mp*nc) // chunk k: cos at [2k·mp, (2k+1)·mp), then sin
+	if cap(s.scratch) < 2*mp*nc {
+		s.scratch = make([]float64, 2*mp*nc)
+	}
+	sums := s.scratch[:2*mp*nc] // chunk k: cos at [2k·mp, (2k+1)·mp), then sin
+	clear(sums)
 	sumW := make([]float64, nc)
 	errs := make([]error, nc)
 	var next atomic.Int64
