@@ -85,6 +85,24 @@ func checkZ(t *testing.T, what string, s *Sketch, re, im []float64, tol float64)
 	}
 }
 
+// sketchBoth sketches the same rows as float32 and as float64 with kernel kn.
+func sketchBoth(t *testing.T, f *Frequencies, kn string, x32 []float32, x64 []float64, w32 []float32, w64 []float64) (s32, s64 *Sketch) {
+	t.Helper()
+	s32, s64 = NewSketch(f), NewSketch(f)
+	for _, s := range []*Sketch{s32, s64} {
+		if err := s.SetKernel(kn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s32.AddF32(x32, w32); err != nil {
+		t.Fatal(err)
+	}
+	if err := s64.AddF64(x64, w64); err != nil {
+		t.Fatal(err)
+	}
+	return s32, s64
+}
+
 // TestSketchRows sweeps every row count 0..300 (several kernel blocks and
 // tails) through the public API, for every kernel, weighted or not.
 func TestSketchRows(t *testing.T) {
@@ -105,18 +123,7 @@ func TestSketchRows(t *testing.T) {
 					w32, w64 = randWeights(r, n)
 				}
 				re, im, b32 := refSketch(f, x64, w64)
-				s32, s64 := NewSketch(f), NewSketch(f)
-				for _, s := range []*Sketch{s32, s64} {
-					if err := s.SetKernel(kn); err != nil {
-						t.Fatal(err)
-					}
-				}
-				if err := s32.AddF32(x32, w32); err != nil {
-					t.Fatal(err)
-				}
-				if err := s64.AddF64(x64, w64); err != nil {
-					t.Fatal(err)
-				}
+				s32, s64 := sketchBoth(t, f, kn, x32, x64, w32, w64)
 				if s32.Rows() != int64(n) || s64.Rows() != int64(n) {
 					t.Fatalf("rows %d, %d; want %d", s32.Rows(), s64.Rows(), n)
 				}
@@ -144,15 +151,7 @@ func TestAccuracyClaim(t *testing.T) {
 	x32, x64 := randRows(r, n, d, 1)
 	re, im, _ := refSketch(f, x64, nil)
 	for _, kn := range Kernels() {
-		s32, s64 := NewSketch(f), NewSketch(f)
-		s32.SetKernel(kn)
-		s64.SetKernel(kn)
-		if err := s32.AddF32(x32, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := s64.AddF64(x64, nil); err != nil {
-			t.Fatal(err)
-		}
+		s32, s64 := sketchBoth(t, f, kn, x32, x64, nil, nil)
 		checkZ(t, "f32 accuracy claim", s32, re, im, 1e-6)
 		checkZ(t, "f64 accuracy claim", s64, re, im, 1e-12)
 	}
@@ -230,15 +229,7 @@ func TestLargePhases(t *testing.T) {
 			x64[2*i] = float64(x32[2*i])
 		}
 		re, im, _ := refSketch(f, x64, nil)
-		s32, s64 := NewSketch(f), NewSketch(f)
-		s32.SetKernel(kn)
-		s64.SetKernel(kn)
-		if err := s32.AddF32(x32, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := s64.AddF64(x64, nil); err != nil {
-			t.Fatal(err)
-		}
+		s32, s64 := sketchBoth(t, f, kn, x32, x64, nil, nil)
 		// Big rows are computed exactly in float64; the rest as usual.
 		checkZ(t, "f32 large phases", s32, re, im, 2e-6)
 		checkZ(t, "f64 large phases", s64, re, im, 1e-9)
