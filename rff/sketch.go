@@ -32,6 +32,30 @@ func NewSketch(f *Frequencies) *Sketch {
 	return &Sketch{freq: f, k: kernels[0], sumC: make([]float64, f.mp), sumS: make([]float64, f.mp)}
 }
 
+// NewSketchFromSums builds a sketch over f from sums Σ w·cos, Σ w·sin
+// (length M each), the total weight and the row count: for sketches whose
+// sums were made or changed elsewhere (noise added for privacy, another
+// implementation). Values must be finite and weight non-negative.
+func NewSketchFromSums(f *Frequencies, sumRe, sumIm []float64, weight float64, rows int64) (*Sketch, error) {
+	m := f.p.M
+	if len(sumRe) != m || len(sumIm) != m {
+		return nil, fmt.Errorf("rff: %d and %d sums for m=%d frequencies", len(sumRe), len(sumIm), m)
+	}
+	if !(weight >= 0) || math.IsInf(weight, 0) || rows < 0 {
+		return nil, fmt.Errorf("rff: weight %v and rows %d must be finite and non-negative", weight, rows)
+	}
+	s := NewSketch(f)
+	for j := range m {
+		if math.IsNaN(sumRe[j]+sumIm[j]) || math.IsInf(sumRe[j], 0) || math.IsInf(sumIm[j], 0) {
+			return nil, fmt.Errorf("rff: sum %d is not finite", j)
+		}
+	}
+	copy(s.sumC, sumRe)
+	copy(s.sumS, sumIm)
+	s.sumW, s.rows = weight, rows
+	return s, nil
+}
+
 // SetKernel selects the implementation by name ("auto" or one of
 // Kernels()). All kernels compute the same sketch to within their stated
 // accuracy; this exists for benchmarks and cross-checks.

@@ -314,3 +314,26 @@ func TestOneRow(t *testing.T) {
 		}
 	}
 }
+
+func TestNewSketchFromSums(t *testing.T) {
+	s := sampleSketch(t)
+	re, im := s.Sums()
+	back, err := NewSketchFromSums(s.freq, re, im, s.Weight(), s.Rows())
+	if err != nil || !sameSketch(s, back) {
+		t.Fatalf("round trip through sums: %v", err)
+	}
+	if err := back.Merge(s); err != nil {
+		t.Fatal(err)
+	}
+	bad := slices.Clone(re)
+	bad[3] = math.NaN()
+	for _, c := range []struct {
+		re, im []float64
+		w      float64
+		rows   int64
+	}{{re[:5], im, 1, 1}, {bad, im, 1, 1}, {re, im, -1, 1}, {re, im, math.Inf(1), 1}, {re, im, 1, -1}} {
+		if _, err := NewSketchFromSums(s.freq, c.re, c.im, c.w, c.rows); err == nil {
+			t.Errorf("accepted bad sums (len %d, w %v, rows %d)", len(c.re), c.w, c.rows)
+		}
+	}
+}
