@@ -55,7 +55,8 @@
 // Replace-one (bounded DP): X' replaces x by x', S(X) − S(X') = Φ(x) − Φ(x')
 // and by the triangle inequality Δ_p ≤ 2·sup‖Φ‖_p. The bound is attained by
 // x' with every phase shifted by π (θ'_j = θ_j + π, again solvable for
-// m ≤ d), since then Φ(x') = −Φ(x) for both features. Hence
+// m ≤ d), since then Φ(x') = −Φ(x) for both features (for OneBit, as long
+// as no phase lies exactly on an axis, where sign(0) = +1). Hence
 //
 //	                    add/remove        replace-one
 //	ComplexExp   L1     √2·m              2√2·m
