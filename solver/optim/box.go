@@ -82,8 +82,13 @@ func MinimizeBox(f Func, x, lower, upper []float64, s Settings) (Result, error) 
 // f(P(x+αd)) ≤ f(x) + 1e-4·∇f(x)ᵀ(P(x+αd) − x). If the quasi-Newton
 // direction is not a descent direction or its line search fails, the
 // memory is cleared and the projected steepest-descent path is used; only
-// a failure on that path stops with Status "linesearch".
-// The function-decrease test is (f_old − f_new) ≤ FuncTol·max(|f_old|, |f_new|, 1).
+// a failure on that path stops with Status "linesearch". When the change
+// of f is within rounding of f itself, the step is instead accepted if the
+// trapezoid estimate ½(∇f(x) + ∇f(x⁺))ᵀ(x⁺ − x) of the change meets the
+// Armijo bound (Hager–Zhang approximate Wolfe test), so that GradTol is
+// reachable even where f is large compared with its variation.
+// The function-decrease test is Δ ≤ FuncTol·max(|f_old|, |f_new|, 1), Δ
+// being f_old − f_new, or the trapezoid estimate for such steps.
 func (ws *BoxWorkspace) MinimizeBox(f Func, x, lower, upper []float64, set Settings) (Result, error) {
 	n := len(x)
 	if f == nil {
@@ -181,7 +186,7 @@ func (ws *BoxWorkspace) MinimizeBox(f Func, x, lower, upper []float64, set Setti
 		}
 
 		accepted := false
-		var ft float64
+		var ft, decrease float64
 		for attempt := 0; attempt < 2 && !accepted; attempt++ {
 			steep := count == 0
 			if !steep {
@@ -232,8 +237,23 @@ func (ws *BoxWorkspace) MinimizeBox(f Func, x, lower, upper []float64, set Setti
 				}
 				ft = f(xt, gt)
 				res.Evals++
-				if ft <= fx+c1*dec {
+				// Near the minimum f stops resolving the decrease; when the
+				// change is within rounding of f, test instead the trapezoid
+				// estimate of the decrease from the two directional
+				// derivatives (the approximate Wolfe test of Hager and Zhang).
+				if math.Abs(ft-fx) <= 64*0x1p-52*math.Abs(fx) {
+					dect := 0.0
+					for i := 0; i < n; i++ {
+						dect += gt[i] * (xt[i] - xc[i])
+					}
+					if est := 0.5 * (dec + dect); est <= c1*dec {
+						accepted = true
+						decrease = -est
+						break
+					}
+				} else if ft <= fx+c1*dec {
 					accepted = true
+					decrease = fx - ft
 					break
 				}
 				if math.IsNaN(ft) || math.IsInf(ft, 0) {
@@ -278,7 +298,7 @@ func (ws *BoxWorkspace) MinimizeBox(f Func, x, lower, upper []float64, set Setti
 		xc, gc, xt, gt = ws.xc, ws.gc, ws.xt, ws.gt
 		res.Iterations++
 		res.F = fx
-		smallDecrease = fold-fx <= ftol*math.Max(math.Max(math.Abs(fold), math.Abs(fx)), 1)
+		smallDecrease = decrease <= ftol*math.Max(math.Max(math.Abs(fold), math.Abs(fx)), 1)
 	}
 	copy(x, xc)
 	res.F = fx
