@@ -341,3 +341,57 @@ func BenchmarkMinimizeBox(b *testing.B) {
 	b.ReportMetric(float64(res.Evals), "evals/op")
 	b.ReportMetric(float64(res.Iterations), "iters/op")
 }
+
+func TestMinimizeBoxRosenbrockManyBounds(t *testing.T) {
+	// 20-dimensional Rosenbrock on [−2, 0.8]^20: the optimum (1, …, 1)
+	// is cut off, several bounds bind. Compare with a long projected
+	// gradient run as reference by checking the first-order conditions.
+	n := 20
+	lo, up := fill(n, -2), fill(n, 0.8)
+	x := fill(n, -1)
+	res, err := MinimizeBox(boxChecked(t, rosenbrock, lo, up), x, lo, up, Settings{MaxIter: 5000, FuncTol: 1e-300})
+	if err != nil || res.Status != StatusGradient {
+		t.Fatalf("%+v %v", res, err)
+	}
+	g := make([]float64, n)
+	rosenbrock(x, g)
+	active := 0
+	for i := range x {
+		if pg := math.Abs(clamp(x[i]-g[i], lo[i], up[i]) - x[i]); pg > 1e-8 {
+			t.Errorf("projected gradient [%d] = %v", i, pg)
+		}
+		if x[i] == up[i] {
+			active++
+		}
+	}
+	if active == 0 {
+		t.Errorf("no bound active at %v", x)
+	}
+}
+
+func TestConcurrentPools(t *testing.T) {
+	done := make(chan bool)
+	for w := 0; w < 4; w++ {
+		go func(seed uint64) {
+			rng := rand.New(rand.NewPCG(seed, 1))
+			for it := 0; it < 20; it++ {
+				m, k := 50+rng.IntN(50), 1+rng.IntN(20)
+				a, b := randMat(rng, m, k), randVec(rng, m)
+				x := make([]float64, k)
+				if _, err := NNLS(a, m, k, b, x); err != nil {
+					t.Error(err)
+				}
+				n := 1 + rng.IntN(30)
+				f, lo, up, xs := boundedQuadratic(rng, n, 10)
+				y := make([]float64, n)
+				if _, err := MinimizeBox(f, y, lo, up, exact); err != nil || maxDiff(y, xs) > 1e-6 {
+					t.Errorf("concurrent MinimizeBox: %v %v", maxDiff(y, xs), err)
+				}
+			}
+			done <- true
+		}(uint64(w))
+	}
+	for w := 0; w < 4; w++ {
+		<-done
+	}
+}
