@@ -87,7 +87,7 @@ func MinimizeBox(f Func, x, lower, upper []float64, s Settings) (Result, error) 
 // trapezoid estimate ½(∇f(x) + ∇f(x⁺))ᵀ(x⁺ − x) of the change meets the
 // Armijo bound (Hager–Zhang approximate Wolfe test), so that GradTol is
 // reachable even where f is large compared with its variation.
-// The function-decrease test is Δ ≤ FuncTol·max(|f_old|, |f_new|, 1), Δ
+// The function-decrease test is Δ < FuncTol·max(|f_old|, |f_new|, 1), Δ
 // being f_old − f_new, or the trapezoid estimate for such steps.
 func (ws *BoxWorkspace) MinimizeBox(f Func, x, lower, upper []float64, set Settings) (Result, error) {
 	n := len(x)
@@ -298,7 +298,7 @@ func (ws *BoxWorkspace) MinimizeBox(f Func, x, lower, upper []float64, set Setti
 		xc, gc, xt, gt = ws.xc, ws.gc, ws.xt, ws.gt
 		res.Iterations++
 		res.F = fx
-		smallDecrease = decrease <= ftol*math.Max(math.Max(math.Abs(fold), math.Abs(fx)), 1)
+		smallDecrease = decrease < ftol*math.Max(math.Max(math.Abs(fold), math.Abs(fx)), 1)
 	}
 	copy(x, xc)
 	res.F = fx
