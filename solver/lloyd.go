@@ -386,10 +386,41 @@ func lloydAssign(x []float64, d, K int, c []float64, labels []int, dist []float6
 		}
 		return changed
 	}
+	// Four centroids at a time: four independent sums keep the FP adders
+	// busy. Each sum still runs over j in order, as in SSE's brute force.
+	K4 := K &^ 3
 	for i := lo; i < hi; i++ {
 		xi := x[i*d : i*d+d]
 		best, bk := math.Inf(1), 0
-		for k := 0; k < K; k++ {
+		k := 0
+		for ; k < K4; k += 4 {
+			c0 := c[k*d : k*d+d]
+			c1 := c[(k+1)*d : (k+1)*d+d]
+			c2 := c[(k+2)*d : (k+2)*d+d]
+			c3 := c[(k+3)*d : (k+3)*d+d]
+			c0, c1, c2, c3 = c0[:len(xi)], c1[:len(xi)], c2[:len(xi)], c3[:len(xi)]
+			var s0, s1, s2, s3 float64
+			for j, v := range xi {
+				t0, t1, t2, t3 := v-c0[j], v-c1[j], v-c2[j], v-c3[j]
+				s0 += t0 * t0
+				s1 += t1 * t1
+				s2 += t2 * t2
+				s3 += t3 * t3
+			}
+			if s0 < best {
+				best, bk = s0, k
+			}
+			if s1 < best {
+				best, bk = s1, k+1
+			}
+			if s2 < best {
+				best, bk = s2, k+2
+			}
+			if s3 < best {
+				best, bk = s3, k+3
+			}
+		}
+		for ; k < K; k++ {
 			ck := c[k*d : k*d+d]
 			ck = ck[:len(xi)]
 			s := 0.0
