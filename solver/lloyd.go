@@ -86,10 +86,9 @@ func Lloyd(x []float64, d, K int, o LloydOptions) (LloydResult, error) {
 	inner := max(1, workers/outer)
 
 	type lloydBest struct {
-		ok     bool
-		r      int
-		res    LloydResult
-		worker *lloydWork
+		ok  bool
+		r   int
+		res LloydResult
 	}
 	bests := make([]lloydBest, outer)
 	var next atomic.Int64

@@ -143,20 +143,27 @@ func TestLloydDeterministicAcrossWorkers(t *testing.T) {
 	for i := range x { // overlap the blobs so restarts differ
 		x[i] *= 0.02
 	}
-	var ref LloydResult
-	for wi, w := range []int{1, 2, 3, 8, 0} {
-		res, err := Lloyd(x, 4, 6, LloydOptions{Seed: 42, Restarts: 5, Workers: w})
-		if err != nil {
-			t.Fatal(err)
+	// Restarts 1 splits the row loops over the workers; 5 splits restarts.
+	for _, restarts := range []int{1, 5} {
+		var ref LloydResult
+		for wi, w := range []int{1, 2, 3, 8, 0} {
+			res, err := Lloyd(x, 4, 6, LloydOptions{Seed: 42, Restarts: restarts, Workers: w})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if wi == 0 {
+				ref = res
+				continue
+			}
+			if res.SSE != ref.SSE || res.Iterations != ref.Iterations ||
+				!slices.Equal(res.Centroids, ref.Centroids) || !slices.Equal(res.Labels, ref.Labels) {
+				t.Errorf("Restarts=%d Workers=%d: result differs from Workers=1 (SSE %v vs %v)", restarts, w, res.SSE, ref.SSE)
+			}
 		}
-		if wi == 0 {
-			ref = res
-			continue
-		}
-		if res.SSE != ref.SSE || res.Iterations != ref.Iterations ||
-			!slices.Equal(res.Centroids, ref.Centroids) || !slices.Equal(res.Labels, ref.Labels) {
-			t.Errorf("Workers=%d: result differs from Workers=1 (SSE %v vs %v)", w, res.SSE, ref.SSE)
-		}
+	}
+	ref, err := Lloyd(x, 4, 6, LloydOptions{Seed: 42, Restarts: 5})
+	if err != nil {
+		t.Fatal(err)
 	}
 	other, err := Lloyd(x, 4, 6, LloydOptions{Seed: 43, Restarts: 5})
 	if err != nil {
