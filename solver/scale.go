@@ -38,10 +38,11 @@ const (
 	scaleNoiseFactor   = 4    // |z| below scaleNoiseFactor/√n0 is noise
 	scaleLowerBound    = 1e-4 // σ² ≥ scaleLowerBound·(mean per-dimension variance)
 	scaleMinBins       = 4    // fewer usable bins than this: the fit is not trusted
+	// Bins with ‖ω‖ < scaleRMin/√(1−σ²) (standardised units; 1−σ² is the
+	// between-cluster variance) are left out when enough others remain:
+	// there the mixture factor is still decaying from 1.
+	scaleRMin = 1.4
 )
-
-var scaleRMin = 1.0
-
 
 // EstimateScale estimates the kernel scale σ² for compressive k-means on the
 // data x (n×d, row-major): frequencies drawn at scale σ (ω = R·u/σ) then
@@ -177,7 +178,7 @@ func scaleStandardisation(x []float64, n, d int) (mean []float64, g float64, err
 		}
 	}
 	g = a * math.Sqrt(s/float64(n*d))
-	if !(g > 0) || math.IsInf(g, 0) {
+	if !(g > 0) || math.IsInf(g*g, 0) {
 		return nil, 0, errors.New("solver: EstimateScale: data spread is not representable")
 	}
 	return mean, g, nil
@@ -245,7 +246,7 @@ func scaleTrial(y []float64, d, m0, iters int, seed uint64) (float64, error) {
 			rad[j] = math.Sqrt(r2)
 			mod[j] = math.Hypot(re[j], im[j])
 		}
-		s2 = scaleClamp(scaleFit(rad, mod, floor, s2))
+		s2 = scaleClamp(scaleFit(rad, mod, floor, s2, d))
 	}
 	return s2, nil
 }
@@ -255,7 +256,7 @@ func scaleClamp(s2 float64) float64 { return min(max(s2, scaleLowerBound), 1) }
 // scaleFit fits exp(−σ²‖ω‖²/2) to the upper envelope of |z| and returns σ².
 // cur is the scale the frequencies were drawn at: when the envelope cannot
 // be fitted it is moved in the direction that makes the decay visible.
-func scaleFit(rad, mod []float64, floor, cur float64) float64 {
+func scaleFit(rad, mod []float64, floor, cur float64, d int) float64 {
 	m := len(rad)
 	order := make([]int, m)
 	for j := range order {
@@ -288,7 +289,8 @@ func scaleFit(rad, mod []float64, floor, cur float64) float64 {
 	}
 	// Leave out the low radii where the mixture factor has not yet
 	// saturated (its decay there would be taken for cluster variance).
-	xcut := scaleRMin * scaleRMin / 2 / max(1-cur, 0.05)
+	rmin := scaleRMin * max(0, 1-2/float64(d))
+	xcut := rmin * rmin / 2 / max(1-cur, 0.05)
 	var cx, cy []float64
 	for i := range xs {
 		if xs[i] >= xcut {
@@ -322,6 +324,16 @@ func scaleFit(rad, mod []float64, floor, cur float64) float64 {
 		}
 		xs, ys, slope, icpt = ux, uy, s, c
 	}
+	if icpt > 0 {
+		// |z(0)| = 1 and the mixture factor is at most 1: the envelope
+		// cannot lie above 1, so fit through the origin.
+		var sxy, sxx float64
+		for i := range xs {
+			sxy += xs[i] * ys[i]
+			sxx += xs[i] * xs[i]
+		}
+		slope = sxy / sxx
+	}
 	// Decay over the fitted range of ‖ω‖²/2 (in units of 1/cur).
 	xmax := slices.Max(xs)
 	if -slope*xmax < 0.1 {
@@ -333,22 +345,27 @@ func scaleFit(rad, mod []float64, floor, cur float64) float64 {
 
 // scaleLine is the least-squares line y = icpt + slope·x.
 func scaleLine(xs, ys []float64) (slope, icpt float64, ok bool) {
-	n := float64(len(xs))
 	if len(xs) < 2 {
 		return 0, 0, false
 	}
-	var mx, my float64
+	var sw, mx, my float64
 	for i := range xs {
-		mx += xs[i]
-		my += ys[i]
+		w := 1.0
+		sw += w
+		mx += w * xs[i]
+		my += w * ys[i]
 	}
-	mx /= n
-	my /= n
+	if !(sw > 0) {
+		return 0, 0, false
+	}
+	mx /= sw
+	my /= sw
 	var sxx, sxy float64
 	for i := range xs {
+		w := 1.0
 		dx := xs[i] - mx
-		sxx += dx * dx
-		sxy += dx * (ys[i] - my)
+		sxx += w * dx * dx
+		sxy += w * dx * (ys[i] - my)
 	}
 	if !(sxx > 0) {
 		return 0, 0, false
