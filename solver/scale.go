@@ -58,8 +58,9 @@ const (
 // factor oscillates below 1, so the upper envelope of |z| (the peak of each
 // of 30 equal-count radius bins) decays like exp(−σ²‖ω‖²/2). A least-squares
 // line through (‖ω‖²/2, log peak) gives σ² = −slope; bins below the noise
-// floor 4/√n0 are left out, and the fit is repeated on the points on or
-// above the line. If too few bins rise above the noise, the frequencies were
+// floor 4/√n0 are left out, in d > 2 so are the low radii where the
+// mixture factor is still falling from 1 (‖ω‖ < 1.4·(1−2/d)/√(1−σ²)), and
+// the fit is repeated on the points on or above the line. If too few bins rise above the noise, the frequencies were
 // too high and σ² is raised; if the envelope is flat, they were too low and
 // σ² is lowered. Each trial iterates this T times, re-drawing frequencies at
 // the current estimate, clamped to [1e-4, 1]·g². The result is the median
