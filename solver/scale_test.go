@@ -104,6 +104,39 @@ func TestScaleAccuracy(t *testing.T) {
 	t.Logf("%d estimates in %v", seeds*len(settings), time.Since(start))
 }
 
+// TestScaleManyClusters: 100 clusters on a 10×10 grid in 2-D (like
+// birch1: spacing 4.6 cluster standard deviations). The envelope fit alone
+// overestimates the cluster variance several times; with the number of
+// clusters given, the k-means check brings every seed within [0.8, 1.25].
+func TestScaleManyClusters(t *testing.T) {
+	seeds := 10
+	if testing.Short() {
+		seeds = 3
+	}
+	for seed := range uint64(seeds) {
+		r := rand.New(rand.NewPCG(seed, 0x9a1d))
+		n, d := 20000, 2
+		x := make([]float64, n*d)
+		for i := range n {
+			k := r.IntN(100)
+			x[i*d] = 4.6*float64(k%10) + r.NormFloat64()
+			x[i*d+1] = 4.6*float64(k/10) + r.NormFloat64()
+		}
+		plain, err := EstimateScale(x, d, ScaleOptions{Seed: seed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hinted, err := EstimateScale(x, d, ScaleOptions{Seed: seed, K: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("seed %d: envelope fit %.3f, with K %.3f", seed, plain.Sigma2, hinted.Sigma2)
+		if hinted.Sigma2 < 0.8 || hinted.Sigma2 > 1.25 {
+			t.Errorf("seed %d: estimate with K = %.3f, want within [0.8, 1.25]", seed, hinted.Sigma2)
+		}
+	}
+}
+
 func TestScaleInvariance(t *testing.T) {
 	x := scaleMixture(5000, 5, 5, 1, 7)
 	a, err := EstimateScale(x, 5, ScaleOptions{Seed: 3})
