@@ -9,16 +9,17 @@ import (
 	"path/filepath"
 )
 
-// File format of a Sketch (little-endian), version 1:
+// File format of a Sketch (little-endian), version 2:
 //
 //	0   magic "CLKSKTCH" (8 bytes)
-//	8   version uint16 = 1
+//	8   version uint16 = 2 (1 is read too: no box, flag bit 1 never set)
 //	10  kind uint16 = 1 (complex-exponential sketch; other kinds are other packages')
-//	12  law uint8, flags uint8 (bit 0: no dither), reserved uint16 = 0
+//	12  law uint8, flags uint8 (bit 0: no dither, bit 1: box present), reserved uint16 = 0
 //	16  d uint32, m uint32, nsigma uint32 (1 or d), reserved uint32 = 0
 //	32  seed uint64, fingerprint uint64
 //	48  rows uint64, Σw float64
 //	64  σ: nsigma float64
+//	    box (if flag bit 1): per-dimension minima, d float64, then maxima
 //	    Σ w·cos: m float64, then Σ w·sin: m float64
 //	end crc32 (IEEE) of all preceding bytes, uint32
 //
@@ -26,7 +27,7 @@ import (
 // flags) and must reproduce the stored fingerprint.
 const (
 	sketchMagic   = "CLKSKTCH"
-	formatVersion = 1
+	formatVersion = 2
 	kindComplex   = 1
 	headerSize    = 64
 )
@@ -41,7 +42,7 @@ func (e *FormatError) Error() string { return "rff: sketch data: " + e.Msg }
 func (s *Sketch) MarshalBinary() ([]byte, error) {
 	p := s.freq.p
 	m := p.M
-	b := make([]byte, 0, headerSize+8*len(p.Sigma)+16*m+4)
+	b := make([]byte, 0, headerSize+8*len(p.Sigma)+16*len(s.lo)+16*m+4)
 	le := binary.LittleEndian
 	b = append(b, sketchMagic...)
 	b = le.AppendUint16(b, formatVersion)
@@ -49,6 +50,9 @@ func (s *Sketch) MarshalBinary() ([]byte, error) {
 	var flags uint8
 	if p.NoDither {
 		flags |= 1
+	}
+	if s.lo != nil {
+		flags |= 2
 	}
 	b = append(b, uint8(p.Law), flags, 0, 0)
 	b = le.AppendUint32(b, uint32(p.D))
@@ -60,6 +64,9 @@ func (s *Sketch) MarshalBinary() ([]byte, error) {
 	b = le.AppendUint64(b, uint64(s.rows))
 	b = le.AppendUint64(b, math.Float64bits(s.sumW))
 	for _, v := range p.Sigma {
+		b = le.AppendUint64(b, math.Float64bits(v))
+	}
+	for _, v := range append(append([]float64(nil), s.lo...), s.hi...) {
 		b = le.AppendUint64(b, math.Float64bits(v))
 	}
 	for _, v := range s.sumC[:m] {
@@ -82,18 +89,27 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 	if len(data) < headerSize {
 		return &FormatError{fmt.Sprintf("truncated: %d bytes, header alone is %d", len(data), headerSize)}
 	}
-	if v := le.Uint16(data[8:]); v != formatVersion {
-		return &FormatError{fmt.Sprintf("unsupported format version %d (this build reads %d)", v, formatVersion)}
+	version := le.Uint16(data[8:])
+	if version != 1 && version != formatVersion {
+		return &FormatError{fmt.Sprintf("unsupported format version %d (this build reads 1 and %d)", version, formatVersion)}
 	}
 	if k := le.Uint16(data[10:]); k != kindComplex {
 		return &FormatError{fmt.Sprintf("sketch kind %d is not a complex-exponential sketch (kind %d)", k, kindComplex)}
 	}
 	law, flags := Law(data[12]), data[13]
 	d, m, ns := le.Uint32(data[16:]), le.Uint32(data[20:]), le.Uint32(data[24:])
-	if d < 1 || d > MaxD || m < 1 || m > MaxM || (ns != 1 && ns != d) || flags&^1 != 0 {
+	knownFlags := uint8(3)
+	if version == 1 {
+		knownFlags = 1
+	}
+	if d < 1 || d > MaxD || m < 1 || m > MaxM || (ns != 1 && ns != d) || flags&^knownFlags != 0 {
 		return &FormatError{fmt.Sprintf("implausible header (d=%d, m=%d, %d sigmas, flags %#x)", d, m, ns, flags)}
 	}
-	want := headerSize + 8*int(ns) + 16*int(m) + 4
+	nbox := 0
+	if flags&2 != 0 {
+		nbox = 2 * int(d)
+	}
+	want := headerSize + 8*int(ns) + 8*nbox + 16*int(m) + 4
 	if len(data) != want {
 		return &FormatError{fmt.Sprintf("size %d bytes, want %d for d=%d, m=%d (truncated or trailing data)", len(data), want, d, m)}
 	}
@@ -110,6 +126,21 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 	p.Sigma = make([]float64, ns)
 	for i := range p.Sigma {
 		p.Sigma[i] = f64()
+	}
+	var lo, hi []float64
+	if nbox > 0 {
+		lo, hi = make([]float64, d), make([]float64, d)
+		for i := range lo {
+			lo[i] = f64()
+		}
+		for i := range hi {
+			hi[i] = f64()
+		}
+		for i := range lo {
+			if !(lo[i] <= hi[i]) || math.IsInf(lo[i], 0) || math.IsInf(hi[i], 0) {
+				return &FormatError{fmt.Sprintf("bad bounding box [%v, %v] in dimension %d", lo[i], hi[i], i)}
+			}
+		}
 	}
 	c, sn := make([]float64, m), make([]float64, m)
 	for i := range c {
@@ -140,7 +171,7 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 	if k.f32 == nil {
 		k = kernels[0]
 	}
-	*s = Sketch{freq: f, k: k, sumC: make([]float64, f.mp), sumS: make([]float64, f.mp), sumW: sumW, rows: int64(rows)}
+	*s = Sketch{freq: f, k: k, sumC: make([]float64, f.mp), sumS: make([]float64, f.mp), sumW: sumW, rows: int64(rows), lo: lo, hi: hi}
 	copy(s.sumC, c)
 	copy(s.sumS, sn)
 	return nil

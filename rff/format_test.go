@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -26,7 +27,8 @@ func sameSketch(a, b *Sketch) bool {
 	ac, as := a.Sums()
 	bc, bs := b.Sums()
 	return slices.Equal(ac, bc) && slices.Equal(as, bs) && a.Rows() == b.Rows() &&
-		a.Weight() == b.Weight() && a.freq.fp == b.freq.fp
+		a.Weight() == b.Weight() && a.freq.fp == b.freq.fp &&
+		slices.Equal(a.lo, b.lo) && slices.Equal(a.hi, b.hi) && (a.lo == nil) == (b.lo == nil)
 }
 
 func TestFormatRoundTrip(t *testing.T) {
@@ -87,7 +89,11 @@ func TestFormatErrors(t *testing.T) {
 		{"header only", good[:40], "truncated"},
 		{"short", good[:len(good)-1], "size"},
 		{"trailing", append(slices.Clone(good), 0), "size"},
-		{"version", edit(8, 2, 2), "version 2"},
+		{"version", edit(8, 3, 2), "version 3"},
+		{"box flag in version 1", edit(8, 1, 2), "implausible"},
+		// The box starts after the 4 σ values; its first minimum made
+		// larger than every maximum.
+		{"box", edit(headerSize+4*8, math.Float64bits(1e300), 8), "bounding box"},
 		{"kind", edit(10, 7, 2), "kind 7"},
 		{"zero m", edit(20, 0, 4), "implausible"},
 		{"huge d", edit(16, 1<<30, 4), "implausible"},
@@ -124,6 +130,25 @@ func TestFormatErrors(t *testing.T) {
 		if err := new(Sketch).UnmarshalBinary(b); err == nil {
 			t.Fatalf("corruption at byte %d accepted", i)
 		}
+	}
+}
+
+// Version 1 files (no box) are still read.
+func TestFormatVersion1(t *testing.T) {
+	s := sampleSketch(t)
+	s.lo, s.hi = nil, nil
+	b, _ := s.MarshalBinary()
+	binary.LittleEndian.PutUint16(b[8:], 1)
+	binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.ChecksumIEEE(b[:len(b)-4]))
+	var got Sketch
+	if err := got.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if !sameSketch(&got, s) {
+		t.Error("version 1 round trip differs")
+	}
+	if _, _, ok := got.Box(); ok {
+		t.Error("version 1 file has no box")
 	}
 }
 

@@ -319,6 +319,9 @@ func TestNewSketchFromSums(t *testing.T) {
 	s := sampleSketch(t)
 	re, im := s.Sums()
 	back, err := NewSketchFromSums(s.freq, re, im, s.Weight(), s.Rows())
+	if err == nil {
+		err = back.SetBox(s.lo, s.hi)
+	}
 	if err != nil || !sameSketch(s, back) {
 		t.Fatalf("round trip through sums: %v", err)
 	}
@@ -336,4 +339,82 @@ func TestNewSketchFromSums(t *testing.T) {
 			t.Errorf("accepted bad sums (len %d, w %v, rows %d)", len(c.re), c.w, c.rows)
 		}
 	}
+}
+
+// The box is the union of the rows added, through every path.
+func TestSketchBox(t *testing.T) {
+	f := mustFreq(t, Params{Law: Gaussian, D: 3, M: 20, Sigma: []float64{1}, Seed: 5})
+	_, x := randRows(rand.New(rand.NewPCG(3, 4)), 1000, 3, 1)
+	lo, hi := blockBoxRef(x, 3)
+	one := NewSketch(f)
+	if _, _, ok := one.Box(); ok {
+		t.Fatal("empty sketch has a box")
+	}
+	if err := one.AddF64(x[:300], nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := one.AddF64(x[300:], nil); err != nil {
+		t.Fatal(err)
+	}
+	par := NewSketch(f)
+	if err := par.AddParallelF64(x, nil, 3); err != nil {
+		t.Fatal(err)
+	}
+	a, b := NewSketch(f), NewSketch(f)
+	a.AddF64(x[:600], nil)
+	b.AddF64(x[600:], nil)
+	if err := a.Merge(b); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*Sketch{"Add": one, "AddParallel": par, "Merge": a, "Clone": a.Clone()} {
+		gl, gh, ok := s.Box()
+		if !ok || !slices.Equal(gl, lo) || !slices.Equal(gh, hi) {
+			t.Errorf("%s: box %v %v %v, want %v %v", name, gl, gh, ok, lo, hi)
+		}
+	}
+	// A failed add leaves the box alone.
+	bad := slices.Clone(x[:30])
+	bad[17] = math.NaN()
+	bad[3] = 1e9
+	if err := one.AddF64(bad, nil); err == nil {
+		t.Fatal("NaN accepted")
+	}
+	if gl, gh, _ := one.Box(); !slices.Equal(gl, lo) || !slices.Equal(gh, hi) {
+		t.Error("failed add changed the box")
+	}
+	// Unknown boxes stay unknown once rows exist.
+	re, im := one.Sums()
+	fromSums, err := NewSketchFromSums(f, re, im, one.Weight(), one.Rows())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromSums.AddF64(x[:3], nil)
+	if _, _, ok := fromSums.Box(); ok {
+		t.Error("box of a sketch from sums became known from later rows")
+	}
+	if err := one.Merge(fromSums); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := one.Box(); ok {
+		t.Error("merging an unknown box gave a known one")
+	}
+	if err := fromSums.SetBox(lo, hi); err != nil {
+		t.Fatal(err)
+	}
+	if err := fromSums.SetBox(hi, lo); err == nil {
+		t.Error("SetBox accepted lo > hi")
+	}
+	fromSums.Reset()
+	if _, _, ok := fromSums.Box(); ok {
+		t.Error("Reset kept the box")
+	}
+}
+
+func blockBoxRef(x []float64, d int) (lo, hi []float64) {
+	lo, hi = slices.Clone(x[:d]), slices.Clone(x[:d])
+	for i := 0; i < len(x); i++ {
+		lo[i%d] = math.Min(lo[i%d], x[i])
+		hi[i%d] = math.Max(hi[i%d], x[i])
+	}
+	return
 }

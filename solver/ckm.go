@@ -9,8 +9,9 @@ import (
 
 // KMeansOptions configure KMeans. Zero values mean defaults.
 type KMeansOptions struct {
-	// Lower and Upper bound the data, per dimension (required): centroids
-	// are searched inside this box.
+	// Lower and Upper bound the data, per dimension: centroids are searched
+	// inside this box. Default: the sketch's own box (rff.Sketch.Box);
+	// required when the sketch has none.
 	Lower, Upper []float64
 	Replicates   int // independent CL-OMPR runs, the best kept; default 5
 	Workers      int // goroutines over replicates; ≤ 0 means GOMAXPROCS
@@ -49,6 +50,7 @@ type KMeansResult struct {
 // (box-constrained L-BFGS). Replicates run in parallel; the one with the
 // smallest sketch residual wins. Deterministic for a given Seed.
 func KMeans(s *rff.Sketch, K int, o KMeansOptions) (KMeansResult, error) {
+	o.Lower, o.Upper = sketchBox(s, o.Lower, o.Upper)
 	z, span, err := checkSketch(s, K, func(d int) int { return d + 1 }, o.Lower, o.Upper)
 	if err != nil {
 		return KMeansResult{}, err

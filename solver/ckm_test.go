@@ -141,6 +141,14 @@ func TestKMeansRecoversSeparatedClusters(t *testing.T) {
 	if !slices.Equal(again.Centroids, res.Centroids) {
 		t.Error("not deterministic across worker counts")
 	}
+	// Without bounds the sketch's own box is used.
+	own, err := KMeans(s, K, KMeansOptions{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := SSE(x, d, own.Centroids); got > 1.1*want {
+		t.Errorf("with the sketch's box: SSE %.4g, %.3f× that of the true centres", got, got/want)
+	}
 }
 
 // TestKMeansLargeCoordinates: data in units of 1e6 decode as well as in
@@ -174,6 +182,10 @@ func TestKMeansBadInput(t *testing.T) {
 	f := s.Frequencies()
 	empty := rff.NewSketch(f)
 	re, im := s.Sums()
+	noBox, err := rff.NewSketchFromSums(f, re, im, s.Weight(), s.Rows())
+	if err != nil {
+		t.Fatal(err)
+	}
 	re[3] = math.NaN()
 	cases := []struct {
 		name string
@@ -184,7 +196,7 @@ func TestKMeansBadInput(t *testing.T) {
 	}{
 		{"K=0", s, 0, KMeansOptions{Lower: lo, Upper: hi}, "positive"},
 		{"K too large", s, 20, KMeansOptions{Lower: lo, Upper: hi}, "need at least"},
-		{"no bounds", s, 2, KMeansOptions{}, "bounds"},
+		{"no bounds", noBox, 2, KMeansOptions{}, "bounds"},
 		{"bad bounds", s, 2, KMeansOptions{Lower: hi, Upper: lo}, "interval"},
 		{"empty", empty, 2, KMeansOptions{Lower: lo, Upper: hi}, "empty"},
 		{"nil", nil, 2, KMeansOptions{Lower: lo, Upper: hi}, "nil"},

@@ -82,6 +82,17 @@ type ompSketch struct {
 	zNorm    float64
 }
 
+// sketchBox returns lower, upper, or the sketch's box when both are nil
+// and it has one.
+func sketchBox(s *rff.Sketch, lower, upper []float64) ([]float64, []float64) {
+	if lower == nil && upper == nil && s != nil {
+		if lo, hi, ok := s.Box(); ok {
+			return lo, hi
+		}
+	}
+	return lower, upper
+}
+
 // checkSketch validates the common inputs: sketch, K, box. An atom has
 // perAtom(d) unknowns (its weight included).
 func checkSketch(s *rff.Sketch, K int, perAtom func(d int) int, lower, upper []float64) (*ompSketch, []float64, error) {
@@ -103,7 +114,7 @@ func checkSketch(s *rff.Sketch, K int, perAtom func(d int) int, lower, upper []f
 		return nil, nil, errors.New("solver: the sketch is empty (zero total weight)")
 	}
 	if len(lower) != d || len(upper) != d {
-		return nil, nil, fmt.Errorf("solver: bounds have %d and %d values, want d=%d (options Lower/Upper are required)", len(lower), len(upper), d)
+		return nil, nil, fmt.Errorf("solver: bounds have %d and %d values, want d=%d (options Lower/Upper are required when the sketch has no box)", len(lower), len(upper), d)
 	}
 	span := make([]float64, d)
 	for i := range d {

@@ -10,7 +10,7 @@ import (
 // GMMOptions configure GMM. Zero values mean defaults; the fields shared
 // with KMeansOptions mean the same.
 type GMMOptions struct {
-	Lower, Upper                                 []float64 // required box of the data
+	Lower, Upper                                 []float64 // box of the data; default the sketch's (see KMeansOptions)
 	Replicates, Workers                          int
 	Seed                                         uint64
 	Candidates, AtomStarts, AtomIter, RefineIter int
@@ -36,6 +36,7 @@ type GMMResult struct {
 // their normalised correlation with the residual, and the variances are
 // kept between VarFloor and the box width squared.
 func GMM(s *rff.Sketch, K int, o GMMOptions) (GMMResult, error) {
+	o.Lower, o.Upper = sketchBox(s, o.Lower, o.Upper)
 	z, span, err := checkSketch(s, K, func(d int) int { return 2*d + 1 }, o.Lower, o.Upper)
 	if err != nil {
 		return GMMResult{}, err
