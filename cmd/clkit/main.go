@@ -13,7 +13,11 @@ import (
 func main() {
 	if err := newRoot().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "clkit:", err)
-		os.Exit(1)
+		code := exitCode(err)
+		if code == exitUsage {
+			fmt.Fprintln(os.Stderr, "Run 'clkit --help' for usage.")
+		}
+		os.Exit(code)
 	}
 }
 
@@ -24,6 +28,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newBench())
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newBench(), newKMeans(), newGMM(), newInfo(), newMerge())
 	return root
 }
