@@ -8,6 +8,6 @@ import (
 
 // samplePoints returns up to max rows of the data file at path, projected
 // on dimensions a and b. (Readers land with the sketch command.)
-func samplePoints(path string, d, a, b, max int) ([]plotter.XY, error) {
+func samplePoints(path string, d int, dims []int, max int) (plotter.XYs, error) {
 	return nil, errors.New("--data: no readers in this build yet")
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/clkit/clkit/rff"
 	"github.com/clkit/clkit/solver"
 	"github.com/spf13/cobra"
+	"gonum.org/v1/plot/plotter"
 )
 
 // model is a decoded k-means or GMM, as written by -o.
@@ -140,7 +141,14 @@ func (f *modelFlags) check(d int) error {
 // emit writes the model (-o or stdout) and the plot.
 func (f *modelFlags) emit(cmd *cobra.Command, m *model) error {
 	if f.plot != "" {
-		if err := plotModel(f.plot, m, f.data, f.dims); err != nil {
+		var pts plotter.XYs
+		if f.data != "" {
+			var err error
+			if pts, err = samplePoints(f.data, m.D, f.dims, 20000); err != nil {
+				return err
+			}
+		}
+		if err := plotModel(f.plot, m, pts, f.dims, nil, ""); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -186,5 +187,25 @@ func TestExitCodes(t *testing.T) {
 		if got := exitCode(err); got != c.code {
 			t.Errorf("%v: exit code %d (%v), want %d", c.args, got, err, c.code)
 		}
+	}
+}
+
+func TestDemo(t *testing.T) {
+	png := filepath.Join(t.TempDir(), "demo.png")
+	out, err := run(t, "demo", "--n", "20000", "--k", "4", "--m", "200", "--plot", png)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ratio float64
+	for _, l := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(l, "quality   SSE(sketch) / SSE(Lloyd) = "); ok {
+			ratio, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	if ratio < 0.9 || ratio > 1.3 {
+		t.Errorf("demo SSE ratio %v:\n%s", ratio, out)
+	}
+	if _, err := os.Stat(png); err != nil {
+		t.Error(err)
 	}
 }

@@ -15,8 +15,9 @@ import (
 
 // plotModel draws the model's centres (area ∝ weight; for a GMM also the
 // 1- and 2-standard-deviation ellipses of each component) in dimensions
-// dims, over a sample of the rows in dataPath when given, into a PNG.
-func plotModel(path string, m *model, dataPath string, dims []int) error {
+// dims, over the data points pts (already projected; may be nil), into a
+// PNG.
+func plotModel(path string, m *model, pts plotter.XYs, dims []int, ref [][]float64, refName string) error {
 	a, b := dims[0], dims[1]
 	if m.D == 1 {
 		b = 0
@@ -25,17 +26,13 @@ func plotModel(path string, m *model, dataPath string, dims []int) error {
 	p.Title.Text = fmt.Sprintf("%s, K = %d (from a sketch of %d rows)", m.Model, m.K, m.Sketch.Rows)
 	p.X.Label.Text = fmt.Sprintf("x%d", a)
 	p.Y.Label.Text = fmt.Sprintf("x%d", b)
-	if dataPath != "" {
-		pts, err := samplePoints(dataPath, m.D, a, b, 20000)
+	if len(pts) > 0 {
+		sc, err := plotter.NewScatter(pts)
 		if err != nil {
 			return err
 		}
-		sc, err := plotter.NewScatter(plotter.XYs(pts))
-		if err != nil {
-			return err
-		}
-		sc.GlyphStyle.Color = color.RGBA{R: 120, G: 120, B: 120, A: 60}
-		sc.GlyphStyle.Radius = vg.Points(0.8)
+		sc.GlyphStyle.Color = color.NRGBA{R: 110, G: 120, B: 140, A: 70}
+		sc.GlyphStyle.Radius = vg.Points(0.7)
 		sc.GlyphStyle.Shape = draw.CircleGlyph{}
 		p.Add(sc)
 	}
@@ -66,19 +63,35 @@ func plotModel(path string, m *model, dataPath string, dims []int) error {
 		maxW = max(maxW, w)
 	}
 	centres := m.centres()
-	pts := make(plotter.XYs, len(centres))
+	cp := make(plotter.XYs, len(centres))
 	for i, c := range centres {
-		pts[i].X, pts[i].Y = c[a], c[b]
+		cp[i].X, cp[i].Y = c[a], c[b]
 	}
-	sc, err := plotter.NewScatter(pts)
+	sc, err := plotter.NewScatter(cp)
 	if err != nil {
 		return err
 	}
 	sc.GlyphStyleFunc = func(i int) draw.GlyphStyle {
-		r := 2 + 5*math.Sqrt(m.Weights[i]/max(maxW, 1e-300))
+		r := 3 + 5*math.Sqrt(m.Weights[i]/max(maxW, 1e-300))
 		return draw.GlyphStyle{Color: red, Radius: vg.Points(r), Shape: draw.CrossGlyph{}}
 	}
+	sc.GlyphStyle.Color = red
 	p.Add(sc)
+	p.Legend.Add(m.Model+" from the sketch", sc)
+	if len(ref) > 0 {
+		rp := make(plotter.XYs, len(ref))
+		for i, c := range ref {
+			rp[i].X, rp[i].Y = c[a], c[b]
+		}
+		rs, err := plotter.NewScatter(rp)
+		if err != nil {
+			return err
+		}
+		rs.GlyphStyle = draw.GlyphStyle{Color: color.RGBA{R: 20, G: 90, B: 220, A: 255}, Radius: vg.Points(6), Shape: draw.RingGlyph{}}
+		p.Add(rs)
+		p.Legend.Add(refName, rs)
+	}
+	p.Legend.Top = true
 	c := vgimg.New(7*vg.Inch, 7*vg.Inch)
 	p.Draw(draw.New(c))
 	return writeAtomic(path, func(w io.Writer) error {
