@@ -6,7 +6,8 @@ import (
 	"hash/crc32"
 	"math"
 	"os"
-	"path/filepath"
+
+	"github.com/clkit/clkit/internal/atomicfile"
 )
 
 // File format of a Sketch (little-endian), version 2:
@@ -180,31 +181,12 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 // WriteFile writes the sketch to path atomically: to a temporary file in the
 // same directory, synced, then renamed over path. A crash leaves either the
 // old file or the new one, never half of it.
-func (s *Sketch) WriteFile(path string) (err error) {
+func (s *Sketch) WriteFile(path string) error {
 	b, err := s.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(b); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.WriteBytes(path, b)
 }
 
 // ReadFile reads a sketch written by WriteFile (or MarshalBinary). Errors

@@ -163,33 +163,28 @@ func (f *modelFlags) emit(cmd *cobra.Command, m *model) error {
 	return nil
 }
 
-func newKMeans() *cobra.Command {
+// newDecodeCommand builds kmeans and gmm: read the sketch, check the
+// flags, decode (fit fills the model's parameters), write.
+func newDecodeCommand(use, short, long string, fit func(s *rff.Sketch, f *modelFlags, m *model) error) *cobra.Command {
 	var f modelFlags
 	cmd := &cobra.Command{
-		Use:   "kmeans SKETCH",
-		Short: "Decode K centroids from a sketch file (compressive k-means, CL-OMPR)",
-		Long: `kmeans fits K centroids and their weights to the sketch alone. Centroids
-are searched inside the data's bounding box, recorded in the sketch file.
-
-Output (-o): CSV with columns weight,x0,..; JSON; or .npy, a K×(1+d)
-float64 array [weight, centroid].`,
+		Use: use, Short: short, Long: long,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := readSketch(args[0])
 			if err != nil {
 				return err
 			}
-			if err := f.check(s.Frequencies().D()); err != nil {
+			d := s.Frequencies().D()
+			if err := f.check(d); err != nil {
 				return err
 			}
 			t0 := time.Now()
-			res, err := solver.KMeans(s, f.k, solver.KMeansOptions{Replicates: f.replicates, Workers: f.workers, Seed: f.seed})
-			if err != nil {
+			m := &model{K: f.k, D: d, Sketch: summarize(args[0], s)}
+			if err := fit(s, &f, m); err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			d := s.Frequencies().D()
-			m := &model{Model: "kmeans", K: f.k, D: d, Weights: res.Weights, Centroids: rowsOf(res.Centroids, d),
-				Residual: res.Residual, Sketch: summarize(args[0], s), Seconds: time.Since(t0).Seconds()}
+			m.Seconds = time.Since(t0).Seconds()
 			return f.emit(cmd, m)
 		},
 	}
@@ -197,39 +192,34 @@ float64 array [weight, centroid].`,
 	return cmd
 }
 
+func newKMeans() *cobra.Command {
+	return newDecodeCommand("kmeans SKETCH",
+		"Decode K centroids from a sketch file (compressive k-means, CL-OMPR)",
+		`kmeans fits K centroids and their weights to the sketch alone. Centroids
+are searched inside the data's bounding box, recorded in the sketch file.
+
+Output (-o): CSV with columns weight,x0,..; JSON; or .npy, a K×(1+d)
+float64 array [weight, centroid].`,
+		func(s *rff.Sketch, f *modelFlags, m *model) error {
+			res, err := solver.KMeans(s, f.k, solver.KMeansOptions{Replicates: f.replicates, Workers: f.workers, Seed: f.seed})
+			m.Model, m.Weights, m.Centroids, m.Residual = "kmeans", res.Weights, rowsOf(res.Centroids, m.D), res.Residual
+			return err
+		})
+}
+
 func newGMM() *cobra.Command {
-	var f modelFlags
-	cmd := &cobra.Command{
-		Use:   "gmm SKETCH",
-		Short: "Decode a K-component diagonal Gaussian mixture from a sketch file",
-		Long: `gmm fits K Gaussians with diagonal covariances, and their weights, to the
+	return newDecodeCommand("gmm SKETCH",
+		"Decode a K-component diagonal Gaussian mixture from a sketch file",
+		`gmm fits K Gaussians with diagonal covariances, and their weights, to the
 sketch alone (CL-OMPR with Gaussian atoms), inside the data's bounding box.
 
 Output (-o): CSV with columns weight,mean_0..,var_0..; JSON; or .npy, a
 K×(1+2d) float64 array [weight, mean, variances].`,
-		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := readSketch(args[0])
-			if err != nil {
-				return err
-			}
-			if err := f.check(s.Frequencies().D()); err != nil {
-				return err
-			}
-			t0 := time.Now()
+		func(s *rff.Sketch, f *modelFlags, m *model) error {
 			res, err := solver.GMM(s, f.k, solver.GMMOptions{Replicates: f.replicates, Workers: f.workers, Seed: f.seed})
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			d := s.Frequencies().D()
-			m := &model{Model: "gmm", K: f.k, D: d, Weights: res.Weights, Means: rowsOf(res.Means, d),
-				Variances: rowsOf(res.Variances, d), Residual: res.Residual, Sketch: summarize(args[0], s),
-				Seconds: time.Since(t0).Seconds()}
-			return f.emit(cmd, m)
-		},
-	}
-	f.register(cmd)
-	return cmd
+			m.Model, m.Weights, m.Means, m.Variances, m.Residual = "gmm", res.Weights, rowsOf(res.Means, m.D), rowsOf(res.Variances, m.D), res.Residual
+			return err
+		})
 }
 
 // readSketch reads a sketch file; errors name it.
