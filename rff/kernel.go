@@ -2,7 +2,8 @@ package rff
 
 import (
 	"os"
-	"slices"
+
+	"github.com/clkit/clkit/internal/dispatch"
 )
 
 // The hot path. A kernel adds one block of rows to the running cos/sin sums:
@@ -52,37 +53,16 @@ var goKernel = kernel{name: "go", f32: sketchF32Go, f64: sketchF64Go}
 var kernels = usableKernels(archKernels(), os.Getenv)
 
 func usableKernels(arch []kernel, getenv func(string) string) []kernel {
-	var ks []kernel
-	if getenv("CLKIT_NOASM") != "1" {
-		for _, k := range arch {
-			if k.env == "" || getenv(k.env) != "1" {
-				ks = append(ks, k)
-			}
-		}
-	}
-	return append(ks, goKernel)
+	return dispatch.Usable(arch, func(k kernel) string { return k.env }, goKernel, getenv)
 }
 
 // Kernels returns the names of the kernels usable in this process, the
 // default first: some of "avx512", "avx2", "neon", and always "go".
-func Kernels() []string {
-	names := make([]string, len(kernels))
-	for i, k := range kernels {
-		names[i] = k.name
-	}
-	return names
-}
+func Kernels() []string { return dispatch.Names(kernels, kernelName) }
+
+func kernelName(k kernel) string { return k.name }
 
 // DefaultKernel is the name of the kernel sketches use unless told otherwise.
 func DefaultKernel() string { return kernels[0].name }
 
-func lookupKernel(name string) (kernel, bool) {
-	if name == "" || name == "auto" {
-		return kernels[0], true
-	}
-	i := slices.IndexFunc(kernels, func(k kernel) bool { return k.name == name })
-	if i < 0 {
-		return kernel{}, false
-	}
-	return kernels[i], true
-}
+func lookupKernel(name string) (kernel, bool) { return dispatch.Lookup(kernels, kernelName, name) }
