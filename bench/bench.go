@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/clkit/clkit/quant"
 	"github.com/clkit/clkit/rff"
 	"github.com/klauspost/cpuid/v2"
 )
@@ -21,10 +22,14 @@ type Config struct {
 	Shapes  []Shape
 	DTypes  []string // "f32", "f64"
 	Threads []int
-	Kernels []string // names from rff.Kernels(), or "naive"
+	Kernels []string // names from rff.Kernels() (quant.Kernels() if Quant), or "naive"
 	Seconds float64  // wall-clock time per measurement, over all rounds
 	Rounds  int      // interleaved rounds; the reported rate is their median
 	Seed    uint64
+	// Quant measures the 1-bit sketch (quant.Sketch, unweighted rows:
+	// phase, two sign bits and exact counts per row and frequency) instead
+	// of the smooth one; "naive" is then NaiveQuant.
+	Quant bool
 }
 
 // DefaultShapes are the shapes of the project's speed targets.
@@ -44,10 +49,26 @@ func DefaultConfig() Config {
 	}
 }
 
+// DefaultQuantConfig is DefaultConfig for the 1-bit sketch: quant's
+// kernels and the naive loop.
+func DefaultQuantConfig() Config {
+	c := DefaultConfig()
+	c.Quant = true
+	c.Kernels = append(quant.Kernels(), "naive")
+	return c
+}
+
+// Sketch kinds, in Result.Sketch.
+const (
+	SketchSmooth = ""      // rff: complex exponential (field omitted in JSON)
+	SketchQuant  = "quant" // quant: 1-bit universally quantized
+)
+
 // Result is one measurement. The JSON field names are an interface:
 // scripts read them.
 type Result struct {
 	CPU        string    `json:"cpu"`
+	Sketch     string    `json:"sketch,omitempty"` // SketchSmooth or SketchQuant
 	Kernel     string    `json:"kernel"`
 	DType      string    `json:"dtype"`
 	D          int       `json:"d"`
@@ -97,9 +118,13 @@ func (c Config) validate() error {
 			return fmt.Errorf("bench: threads %d out of range", t)
 		}
 	}
+	usable := rff.Kernels()
+	if c.Quant {
+		usable = quant.Kernels()
+	}
 	for _, k := range c.Kernels {
-		if k != "naive" && !slices.Contains(rff.Kernels(), k) {
-			return fmt.Errorf("bench: kernel %q not usable on this machine (have %v and naive)", k, rff.Kernels())
+		if k != "naive" && !slices.Contains(usable, k) {
+			return fmt.Errorf("bench: kernel %q not usable on this machine (have %v and naive)", k, usable)
 		}
 	}
 	return nil
@@ -117,7 +142,7 @@ func Measure(c Config, progress func(Result)) ([]Result, error) {
 		for _, dt := range c.DTypes {
 			for _, th := range c.Threads {
 				for _, k := range c.Kernels {
-					r, err := newRunner(data, k, dt, th)
+					r, err := newRunner(data, k, dt, th, c.Quant)
 					if err != nil {
 						return nil, err
 					}
@@ -196,9 +221,13 @@ func newData(sh Shape, seed uint64) *data {
 	return dt
 }
 
-func newRunner(dt *data, kern, dtype string, threads int) (*runner, error) {
+func newRunner(dt *data, kern, dtype string, threads int, quantized bool) (*runner, error) {
 	r := &runner{max: dt.nrows}
 	r.Result = Result{CPU: CPU(), Kernel: kern, DType: dtype, D: dt.sh.D, M: dt.sh.M, Threads: threads}
+	if quantized {
+		r.Sketch = SketchQuant
+		return r, quantRunner(r, dt, kern, dtype, threads)
+	}
 	d := dt.sh.D
 	if kern == "naive" {
 		c, s := make([]float64, dt.sh.M), make([]float64, dt.sh.M)
@@ -239,4 +268,34 @@ func (r *runner) calibrate() {
 		}
 		n = min(r.max, n*2)
 	}
+}
+
+// quantRunner sets r.run to add rows to a quant.Sketch (unweighted, so the
+// exact counting path) with kernel kern, or to NaiveQuant.
+func quantRunner(r *runner, dt *data, kern, dtype string, threads int) error {
+	d := dt.sh.D
+	if kern == "naive" {
+		c, s := make([]int64, dt.sh.M), make([]int64, dt.sh.M)
+		xi := dt.freq.Xi()
+		if dtype == "f32" {
+			r.run = func(n int) { NaiveQuant(dt.x32[:n*d], d, dt.om32, xi, c, s, threads) }
+		} else {
+			r.run = func(n int) { NaiveQuant(dt.x64[:n*d], d, dt.om64, xi, c, s, threads) }
+		}
+		return nil
+	}
+	sk, err := quant.NewSketch(dt.freq)
+	if err != nil {
+		return err
+	}
+	if err := sk.SetKernel(kern); err != nil {
+		return err
+	}
+	if dtype == "f32" {
+		r.run = func(n int) { err = sk.AddParallelF32(dt.x32[:n*d], nil, threads) }
+	} else {
+		r.run = func(n int) { err = sk.AddParallelF64(dt.x64[:n*d], nil, threads) }
+	}
+	r.run(1)
+	return err
 }

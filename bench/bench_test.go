@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/clkit/clkit/quant"
 	"github.com/clkit/clkit/rff"
 )
 
@@ -19,7 +22,7 @@ func BenchmarkSketch(b *testing.B) {
 				for _, th := range []int{1, 2} {
 					name := fmt.Sprintf("%s/%s/d=%d/m=%d/threads=%d", k, dtype, sh.D, sh.M, th)
 					b.Run(name, func(b *testing.B) {
-						r, err := newRunner(dt, k, dtype, th)
+						r, err := newRunner(dt, k, dtype, th, false)
 						if err != nil {
 							b.Fatal(err)
 						}
@@ -29,6 +32,34 @@ func BenchmarkSketch(b *testing.B) {
 							size = 8
 						}
 						b.SetBytes(int64(rows * sh.D * size))
+						for b.Loop() {
+							r.run(rows)
+						}
+						rps := float64(b.N) * rows / b.Elapsed().Seconds()
+						b.ReportMetric(rps, "rows/s")
+						b.ReportMetric(1e9/(rps*float64(sh.M)), "ns/row·freq")
+					})
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkQuantSketch/<kernel>/<dtype>/d=D/m=M/threads=T: as
+// BenchmarkSketch, for the 1-bit sketch (quant, unweighted rows).
+func BenchmarkQuantSketch(b *testing.B) {
+	for _, sh := range DefaultShapes {
+		dt := newData(sh, 1)
+		for _, k := range append(quant.Kernels(), "naive") {
+			for _, dtype := range []string{"f32", "f64"} {
+				for _, th := range []int{1, 2} {
+					name := fmt.Sprintf("%s/%s/d=%d/m=%d/threads=%d", k, dtype, sh.D, sh.M, th)
+					b.Run(name, func(b *testing.B) {
+						r, err := newRunner(dt, k, dtype, th, true)
+						if err != nil {
+							b.Fatal(err)
+						}
+						const rows = 4096
 						for b.Loop() {
 							r.run(rows)
 						}
@@ -90,5 +121,56 @@ func TestNaive(t *testing.T) {
 		if math.Abs(c[j]-wc[j]) > 1e-9 || math.Abs(s[j]-ws[j]) > 1e-9 {
 			t.Fatalf("naive differs at %d: %v %v vs %v %v", j, c[j], s[j], wc[j], ws[j])
 		}
+	}
+}
+
+func TestMeasureQuant(t *testing.T) {
+	c := DefaultQuantConfig()
+	c.Shapes, c.DTypes, c.Threads, c.Seconds, c.Rounds = []Shape{{3, 40}}, []string{"f32"}, []int{2}, 0.03, 2
+	res, err := Measure(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != len(quant.Kernels())+1 {
+		t.Fatalf("%d results", len(res))
+	}
+	for _, r := range res {
+		if r.Sketch != SketchQuant || !(r.RowsPerSec > 0) {
+			t.Errorf("bad result %+v", r)
+		}
+		b, _ := json.Marshal(r)
+		var back map[string]any
+		json.Unmarshal(b, &back)
+		if back["sketch"] != "quant" {
+			t.Errorf("JSON lacks \"sketch\":\"quant\": %s", b)
+		}
+	}
+	// Smooth results keep their JSON as it was: no sketch field.
+	c = DefaultConfig()
+	c.Shapes, c.DTypes, c.Threads, c.Kernels, c.Seconds, c.Rounds = []Shape{{3, 40}}, []string{"f64"}, []int{1}, []string{"go"}, 0.01, 1
+	res, _ = Measure(c, nil)
+	if b, _ := json.Marshal(res[0]); strings.Contains(string(b), "sketch") {
+		t.Errorf("smooth result mentions a sketch kind: %s", b)
+	}
+	bad := DefaultQuantConfig()
+	bad.Kernels = []string{"z80"}
+	if _, err := Measure(bad, nil); err == nil {
+		t.Error("unknown quant kernel accepted")
+	}
+}
+
+// TestNaiveQuant checks the 1-bit baseline against quant's exact counts.
+func TestNaiveQuant(t *testing.T) {
+	dt := newData(Shape{4, 20}, 3)
+	c, s := make([]int64, 20), make([]int64, 20)
+	NaiveQuant(dt.x64[:4000], 4, dt.om64, dt.freq.Xi(), c, s, 3)
+	sk, err := quant.NewSketch(dt.freq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sk.AddF64(dt.x64[:4000], nil)
+	wc, ws, rows := sk.Counts()
+	if rows != 1000 || !slices.Equal(c, wc) || !slices.Equal(s, ws) {
+		t.Fatalf("naive counts %v %v, quant %v %v", c, s, wc, ws)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/clkit/clkit/bench"
+	"github.com/clkit/clkit/quant"
 	"github.com/clkit/clkit/rff"
 	"github.com/spf13/cobra"
 )
@@ -25,11 +26,11 @@ type benchLine struct {
 
 func newBench() *cobra.Command {
 	var (
-		d, m, threads int
-		dtype, kern   string
-		seconds       float64
-		rounds        int
-		asJSON        bool
+		d, m, threads     int
+		dtype, kern       string
+		seconds           float64
+		rounds            int
+		asJSON, quantized bool
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -41,10 +42,19 @@ run (machines are noisy: compare ratios, not absolute times across runs).
 
 Without flags it measures (d, m) = (2, 1000), (10, 1000), (64, 2048), float32
 and float64, 1 and 2 threads, every usable kernel. Each flag narrows that.
-Data: x ~ N(0, 1), ω ~ N(0, 9/d), uniform dither.`,
+Data: x ~ N(0, 1), ω ~ N(0, 9/d), uniform dither.
+
+With --quant it measures the 1-bit sketch (package quant: two sign bits per
+row and frequency, counted exactly) through the same flags, kernels from
+quant's list, and a naive baseline that counts the signs of math.Sincos;
+its JSON lines carry "sketch":"quant".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c := bench.DefaultConfig()
+			defKernel := rff.DefaultKernel()
+			if quantized {
+				c, defKernel = bench.DefaultQuantConfig(), quant.DefaultKernel()
+			}
 			c.Seconds, c.Rounds = seconds, rounds
 			fl := cmd.Flags()
 			if fl.Changed("d") || fl.Changed("m") {
@@ -59,7 +69,7 @@ Data: x ~ N(0, 1), ω ~ N(0, 9/d), uniform dither.`,
 			if fl.Changed("kernel") {
 				k := kern
 				if k == "auto" {
-					k = rff.DefaultKernel()
+					k = defKernel
 				}
 				// The baselines are always measured: the ratios need them.
 				c.Kernels = []string{k}
@@ -77,7 +87,7 @@ Data: x ~ N(0, 1), ω ~ N(0, 9/d), uniform dither.`,
 			if err != nil {
 				return err
 			}
-			lines := withRatios(res)
+			lines := withRatios(res, defKernel)
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				for _, l := range lines {
@@ -87,7 +97,7 @@ Data: x ~ N(0, 1), ω ~ N(0, 9/d), uniform dither.`,
 				}
 				return nil
 			}
-			return printTable(cmd.OutOrStdout(), lines)
+			return printTable(cmd.OutOrStdout(), lines, quantized)
 		},
 	}
 	f := cmd.Flags()
@@ -95,21 +105,25 @@ Data: x ~ N(0, 1), ω ~ N(0, 9/d), uniform dither.`,
 	f.IntVar(&m, "m", 1000, "number of frequencies")
 	f.StringVar(&dtype, "dtype", "f32", "input type: f32 or f64")
 	f.IntVar(&threads, "threads", 1, "worker goroutines")
-	f.StringVar(&kern, "kernel", "auto", "kernel: auto or one of "+strings.Join(rff.Kernels(), ", ")+" (go and naive are always measured too)")
+	f.StringVar(&kern, "kernel", "auto", "kernel: auto or one of "+strings.Join(rff.Kernels(), ", ")+
+		" (with --quant: "+strings.Join(quant.Kernels(), ", ")+"; go and naive are always measured too)")
 	f.Float64Var(&seconds, "seconds", 1, "wall-clock seconds per measurement")
 	f.IntVar(&rounds, "rounds", 5, "interleaved rounds per measurement (the median is reported)")
 	f.BoolVar(&asJSON, "json", false, "one JSON object per measurement per line")
+	f.BoolVar(&quantized, "quant", false, "measure the 1-bit quantized sketch (package quant) instead of the smooth one")
 	return cmd
 }
 
-func withRatios(res []bench.Result) []benchLine {
+// withRatios adds the ratios to the baselines of the same case; def is the
+// default kernel's name.
+func withRatios(res []bench.Result, def string) []benchLine {
 	type key struct {
-		dt         string
+		sketch, dt string
 		d, m, thrd int
 	}
 	base := map[key]map[string]float64{}
 	for _, r := range res {
-		k := key{r.DType, r.D, r.M, r.Threads}
+		k := key{r.Sketch, r.DType, r.D, r.M, r.Threads}
 		if base[k] == nil {
 			base[k] = map[string]float64{}
 		}
@@ -117,8 +131,8 @@ func withRatios(res []bench.Result) []benchLine {
 	}
 	lines := make([]benchLine, len(res))
 	for i, r := range res {
-		b := base[key{r.DType, r.D, r.M, r.Threads}]
-		lines[i] = benchLine{Result: r, Default: r.Kernel == rff.DefaultKernel()}
+		b := base[key{r.Sketch, r.DType, r.D, r.M, r.Threads}]
+		lines[i] = benchLine{Result: r, Default: r.Kernel == def}
 		if g := b["go"]; g > 0 {
 			lines[i].RatioGo = r.RowsPerSec / g
 		}
@@ -139,9 +153,13 @@ func si(v float64) string {
 	return fmt.Sprintf("%.3g", v)
 }
 
-func printTable(w io.Writer, lines []benchLine) error {
+func printTable(w io.Writer, lines []benchLine, quantized bool) error {
 	fmt.Fprintf(w, "CPU: %s (%s, %d logical CPUs)\n", bench.CPU(), runtime.GOARCH, runtime.NumCPU())
-	fmt.Fprintf(w, "kernels: %s (default %s)\n\n", strings.Join(rff.Kernels(), ", "), rff.DefaultKernel())
+	if quantized {
+		fmt.Fprintf(w, "1-bit sketch (quant) kernels: %s (default %s)\n\n", strings.Join(quant.Kernels(), ", "), quant.DefaultKernel())
+	} else {
+		fmt.Fprintf(w, "kernels: %s (default %s)\n\n", strings.Join(rff.Kernels(), ", "), rff.DefaultKernel())
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "d\tm\tdtype\tthreads\tkernel\trows/s\tns/row·freq\t×go\t×naive\t")
 	for _, l := range lines {

@@ -71,3 +71,37 @@ func TestBenchBadFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestBenchQuant(t *testing.T) {
+	out, err := run(t, "bench", "--quant", "--d", "3", "--m", "20", "--dtype", "f32", "--threads", "1",
+		"--kernel", "auto", "--seconds", "0.02", "--rounds", "1", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kernels := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("not JSON: %q", l)
+		}
+		for _, key := range []string{"kernel", "dtype", "d", "m", "threads", "rows_per_sec", "ns_per_elem", "ratio_go", "ratio_naive", "default_kernel"} {
+			if _, ok := v[key]; !ok {
+				t.Errorf("line lacks %q: %s", key, l)
+			}
+		}
+		if v["sketch"] != "quant" || v["d"] != 3.0 || v["m"] != 20.0 || v["dtype"] != "f32" {
+			t.Errorf("flags not applied: %s", l)
+		}
+		kernels[v["kernel"].(string)] = true
+	}
+	if !kernels["go"] || !kernels["naive"] {
+		t.Errorf("baselines missing: %v", kernels)
+	}
+	out, err = run(t, "bench", "--quant", "--d", "2", "--m", "16", "--kernel", "go", "--seconds", "0.02", "--rounds", "1")
+	if err != nil || !strings.Contains(out, "quant") || !strings.Contains(out, "×naive") {
+		t.Errorf("table: %v\n%s", err, out)
+	}
+	if _, err := run(t, "bench", "--quant", "--kernel", "z80"); err == nil {
+		t.Error("unknown kernel accepted")
+	}
+}

@@ -1,6 +1,6 @@
 // Command clkit sketches large data sets into random-feature sketches and
 // learns from them. This build has one subcommand, bench, which measures the
-// sketch kernels on this machine.
+// sketch kernels on this machine (the 1-bit sketch's with --quant).
 package main
 
 import (
