@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/bits"
 
+	"github.com/clkit/clkit/internal/box"
 	"github.com/clkit/clkit/rff"
 )
 
@@ -157,6 +158,7 @@ func (s *Sketch) AddCodes(codes []uint64, rows int, w []float64) error {
 			}
 		}
 		s.commit(wk, false)
+		s.forgetBox(rows)
 		s.count(int64(rows), false)
 		return nil
 	}
@@ -174,8 +176,17 @@ func (s *Sketch) AddCodes(codes []uint64, rows int, w []float64) error {
 	addWeighted(p, codes, w, wk.onesC, wk.onesS)
 	wk.sumW = sumW
 	s.commit(wk, true)
+	s.forgetBox(rows)
 	s.count(int64(rows), true)
 	return nil
+}
+
+// forgetBox: codes do not reveal the rows' values, so once rows arrive as
+// codes the box is unknown (SetBox can supply it).
+func (s *Sketch) forgetBox(rows int) {
+	if rows > 0 {
+		s.box = box.Box{}
+	}
 }
 
 // addWeighted adds w[i] to onesC[j] (onesS[j]) for every row i whose cos

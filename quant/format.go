@@ -6,9 +6,10 @@ import (
 	"hash/crc32"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 
+	"github.com/clkit/clkit/internal/atomicfile"
+	"github.com/clkit/clkit/internal/box"
 	"github.com/clkit/clkit/rff"
 )
 
@@ -18,12 +19,14 @@ import (
 //	8   version uint16 = 1
 //	10  quantizer uint16 = 1: universal 1-bit, dithered, q(t) = sign(cos t) +
 //	    i·sign(sin t), bit 1 = sign +1
-//	12  law uint8, flags uint8 (= 0: the frequencies are dithered), reserved uint16 = 0
+//	12  law uint8, flags uint8 (bit 1: box present; bit 0, no dither, is
+//	    never set), reserved uint16 = 0
 //	16  d uint32, m uint32, nsigma uint32 (1 or d), reserved uint32 = 0
 //	32  seed uint64, fingerprint uint64 (of the rff frequencies)
 //	48  rows uint64, unweighted rows uint64
 //	64  Σw of the weighted rows float64, first-harmonic factor float64 = 4/π
 //	80  σ: nsigma float64
+//	    box (if flag bit 1): per-dimension minima, d float64, then maxima
 //	    unweighted +1 counts: cos m uint64, then sin m uint64
 //	    weighted Σ w over +1 bits: cos m float64, then sin m float64
 //	end crc32 (IEEE) of all preceding bytes, uint32
@@ -50,11 +53,15 @@ func (s *Sketch) MarshalBinary() ([]byte, error) {
 	p := s.p.f.Params()
 	m := p.M
 	le := binary.LittleEndian
-	b := make([]byte, 0, headerSize+8*len(p.Sigma)+32*m+4)
+	b := make([]byte, 0, headerSize+8*len(p.Sigma)+16*len(s.box.Lo)+32*m+4)
 	b = append(b, fileMagic...)
 	b = le.AppendUint16(b, formatVersion)
 	b = le.AppendUint16(b, quantUniform1)
-	b = append(b, uint8(p.Law), 0, 0, 0)
+	var flags uint8
+	if s.box.Known() {
+		flags |= 2
+	}
+	b = append(b, uint8(p.Law), flags, 0, 0)
 	b = le.AppendUint32(b, uint32(p.D))
 	b = le.AppendUint32(b, uint32(m))
 	b = le.AppendUint32(b, uint32(len(p.Sigma)))
@@ -68,6 +75,7 @@ func (s *Sketch) MarshalBinary() ([]byte, error) {
 	for _, v := range p.Sigma {
 		b = le.AppendUint64(b, math.Float64bits(v))
 	}
+	b = box.Append(b, s.box)
 	for _, c := range [][]int64{s.cntC, s.cntS} {
 		for _, v := range c {
 			b = le.AppendUint64(b, uint64(v))
@@ -100,11 +108,15 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 	}
 	law, flags := rff.Law(data[12]), data[13]
 	d, m, ns := le.Uint32(data[16:]), le.Uint32(data[20:]), le.Uint32(data[24:])
-	if d < 1 || d > rff.MaxD || m < 1 || m > rff.MaxM || (ns != 1 && ns != d) || flags != 0 ||
+	if d < 1 || d > rff.MaxD || m < 1 || m > rff.MaxM || (ns != 1 && ns != d) || flags&^2 != 0 ||
 		le.Uint16(data[14:]) != 0 || le.Uint32(data[28:]) != 0 {
 		return &FormatError{fmt.Sprintf("implausible header (d=%d, m=%d, %d sigmas, flags %#x)", d, m, ns, flags)}
 	}
-	want := headerSize + 8*int(ns) + 32*int(m) + 4
+	nbox := 0
+	if flags&2 != 0 {
+		nbox = 2 * int(d)
+	}
+	want := headerSize + 8*int(ns) + 8*nbox + 32*int(m) + 4
 	if len(data) != want {
 		return &FormatError{fmt.Sprintf("size %d bytes, want %d for d=%d, m=%d (truncated or trailing data)", len(data), want, d, m)}
 	}
@@ -123,6 +135,14 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 	prm.Sigma = make([]float64, ns)
 	for i := range prm.Sigma {
 		prm.Sigma[i] = math.Float64frombits(next())
+	}
+	var bx box.Box
+	if nbox > 0 {
+		var err error
+		if bx, err = box.Decode(data[off:], int(d)); err != nil {
+			return &FormatError{"bad bounding box: " + err.Error()}
+		}
+		off += 8 * nbox
 	}
 	if rows > math.MaxInt64 || urows > rows {
 		return &FormatError{fmt.Sprintf("implausible row counts (%d rows, %d of them unweighted)", rows, urows)}
@@ -166,7 +186,7 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 		k = kernels[0]
 	}
 	*s = Sketch{p: pl, k: k, cntC: cnt[:m:m], cntS: cnt[m:], onesC: ones[:m:m], onesS: ones[m:],
-		urows: int64(urows), rows: int64(rows), wsum: wsum}
+		urows: int64(urows), rows: int64(rows), wsum: wsum, box: bx}
 	return nil
 }
 
@@ -178,31 +198,12 @@ func sameParams(p, q rff.Params) bool {
 // WriteFile writes the sketch to path atomically: to a temporary file in the
 // same directory, synced, then renamed over path. A crash leaves either the
 // old file or the new one, never half of it.
-func (s *Sketch) WriteFile(path string) (err error) {
+func (s *Sketch) WriteFile(path string) error {
 	b, err := s.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(b); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.WriteBytes(path, b)
 }
 
 // ReadFile reads a sketch written by WriteFile (or MarshalBinary). Errors

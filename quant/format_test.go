@@ -76,7 +76,7 @@ func TestFormatErrors(t *testing.T) {
 	good, _ := s.MarshalBinary()
 	le := binary.LittleEndian
 	m, ns := 37, 4
-	counts := headerSize + 8*ns
+	counts := headerSize + 8*ns + 16*4 // after σ and the box (d = 4)
 	ones := counts + 16*m
 	reseal := func(b []byte) []byte { // fix the CRC after a deliberate edit
 		le.PutUint32(b[len(b)-4:], crc32.ChecksumIEEE(b[:len(b)-4]))
@@ -112,7 +112,9 @@ func TestFormatErrors(t *testing.T) {
 		{"trailing", append(slices.Clone(good), 0), "size"},
 		{"version", edit(8, 2, 2), "version 2"},
 		{"quantizer", edit(10, 2, 2), "quantizer 2"},
-		{"no dither", edit(13, 1, 1), "implausible"},
+		{"no dither", edit(13, 3, 1), "implausible"},
+		{"no box flag", edit(13, 0, 1), "size"},
+		{"box", edit(headerSize+8*ns, f64(1e300), 8), "bounding box"},
 		{"reserved", edit(14, 1, 2), "implausible"},
 		{"zero m", edit(20, 0, 4), "implausible"},
 		{"huge d", edit(16, 1<<30, 4), "implausible"},

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/clkit/clkit/internal/box"
 	"github.com/clkit/clkit/rff"
 )
 
@@ -47,6 +48,7 @@ type Sketch struct {
 	onesC, onesS []float64 // Σ w over weighted rows with a +1 bit
 	urows, rows  int64     // unweighted rows, all rows
 	wsum         float64   // Σ w over weighted rows
+	box          box.Box   // bounds the rows added (as rff.Sketch's)
 	works        []*work   // buffers kept between calls
 }
 
@@ -138,10 +140,32 @@ func (s *Sketch) Smooth() *rff.Sketch {
 		im[j] /= FirstHarmonic
 	}
 	r, err := rff.NewSketchFromSums(s.p.f, re, im, s.Weight(), s.rows)
+	if err == nil && s.box.Known() {
+		err = r.SetBox(s.box.Lo, s.box.Hi)
+	}
 	if err != nil { // sums are bounded by the weight, which is finite
 		panic("quant: internal error: " + err.Error())
 	}
 	return r
+}
+
+// Box returns copies of the per-dimension minimum and maximum of the rows
+// added, and false when unknown (no rows yet, or rows added as codes,
+// which do not reveal them).
+func (s *Sketch) Box() (lo, hi []float64, ok bool) {
+	b := s.box.Clone()
+	return b.Lo, b.Hi, b.Known()
+}
+
+// SetBox records the bounding box of the data (e.g. for a sketch summed
+// from codes): D finite values each, lo ≤ hi.
+func (s *Sketch) SetBox(lo, hi []float64) error {
+	b := box.Box{Lo: lo, Hi: hi}
+	if err := box.Check(b, s.p.d); err != nil {
+		return fmt.Errorf("quant: %w", err)
+	}
+	s.box = b.Clone()
+	return nil
 }
 
 // Reset empties the sketch, keeping its frequencies and kernel.
@@ -151,6 +175,7 @@ func (s *Sketch) Reset() {
 	clear(s.onesC)
 	clear(s.onesS)
 	s.urows, s.rows, s.wsum = 0, 0, 0
+	s.box = box.Box{}
 }
 
 // Clone returns an independent copy.
@@ -161,6 +186,7 @@ func (s *Sketch) Clone() *Sketch {
 	c.cntS = append([]int64(nil), s.cntS...)
 	c.onesC = append([]float64(nil), s.onesC...)
 	c.onesS = append([]float64(nil), s.onesS...)
+	c.box = s.box.Clone()
 	return &c
 }
 
@@ -181,6 +207,7 @@ func (s *Sketch) Merge(o *Sketch) error {
 		s.onesC[j] += o.onesC[j]
 		s.onesS[j] += o.onesS[j]
 	}
+	s.box = box.Merge(s.box, s.rows, o.box, o.rows)
 	s.wsum += o.wsum
 	s.urows += o.urows
 	s.rows += o.rows
@@ -225,6 +252,7 @@ type work struct {
 	cntC, cntS   []int64   // length m
 	onesC, onesS []float64 // length 32·words ≥ mp: padding stays 0
 	sumW         float64
+	box          box.Box
 	err          error
 }
 
@@ -279,6 +307,7 @@ func addRows[T float](s *Sketch, x, w []T) error {
 	accumulate(s.k, s.p, x, w, wide, wk)
 	wk.sumW = sumW
 	s.commit(wk, w != nil)
+	s.box.Extend(box.Of(x, s.p.d), s.rows > 0)
 	s.count(int64(n), w != nil)
 	return nil
 }
@@ -342,6 +371,7 @@ func addParallel[T float](s *Sketch, x, w []T, workers int) error {
 				}
 				accumulate(s.k, s.p, xc, wc, wide, wk)
 				wk.sumW = sumW
+				wk.box = box.Of(xc, d)
 			}
 		})
 	}
@@ -358,6 +388,7 @@ func addParallel[T float](s *Sketch, x, w []T, workers int) error {
 	}
 	for _, wk := range wks {
 		s.commit(wk, w != nil)
+		s.box.Extend(wk.box, s.rows > 0)
 	}
 	s.count(int64(n), w != nil)
 	return nil

@@ -2,6 +2,7 @@ package quant
 
 import (
 	"errors"
+	"github.com/clkit/clkit/internal/box"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -689,5 +690,55 @@ func TestFloat32Precision(t *testing.T) {
 	t.Logf("float32 bits flipped at a rate of %.2g per bit (bound %.2g)", rate, bound)
 	if rate > bound {
 		t.Errorf("flip rate %.3g above the documented %.3g", rate, bound)
+	}
+}
+
+// The box follows the rows through every path; codes make it unknown.
+func TestSketchBox(t *testing.T) {
+	f := mustFreq(t, rff.Params{Law: rff.Gaussian, D: 3, M: 40, Sigma: []float64{1}, Seed: 5})
+	_, x := randRows(rand.New(rand.NewPCG(3, 4)), 900, 3, 1)
+	want := box.Of(x, 3)
+	seq, _ := NewSketch(f)
+	seq.AddF64(x[:300], nil)
+	seq.AddF64(x[300:], nil)
+	par, _ := NewSketch(f)
+	if err := par.AddParallelF64(x, nil, 3); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := NewSketch(f)
+	b, _ := NewSketch(f)
+	a.AddF64(x[:600], nil)
+	b.AddF64(x[600:], nil)
+	a.Merge(b)
+	back := new(Sketch)
+	raw, _ := a.MarshalBinary()
+	if err := back.UnmarshalBinary(raw); err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*Sketch{"Add": seq, "AddParallel": par, "Merge": a, "Clone": a.Clone(), "file": back} {
+		lo, hi, ok := s.Box()
+		if !ok || !slices.Equal(lo, want.Lo) || !slices.Equal(hi, want.Hi) {
+			t.Errorf("%s: box %v %v %v, want %v", name, lo, hi, ok, want)
+		}
+	}
+	sm := seq.Smooth()
+	if lo, _, ok := sm.Box(); !ok || !slices.Equal(lo, want.Lo) {
+		t.Error("Smooth lost the box")
+	}
+	enc, _ := NewEncoder(f)
+	code := make([]uint64, 2*enc.CodeWords())
+	enc.EncodeF64(x[:6], code)
+	if err := seq.AddCodes(code, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, ok := seq.Box(); ok {
+		t.Error("box still known after rows arrived as codes")
+	}
+	if err := seq.SetBox(want.Lo, want.Hi); err != nil {
+		t.Fatal(err)
+	}
+	seq.Reset()
+	if _, _, ok := seq.Box(); ok {
+		t.Error("Reset kept the box")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/clkit/clkit/internal/atomicfile"
+	"github.com/clkit/clkit/internal/box"
 )
 
 // File format of a Sketch (little-endian), version 2:
@@ -43,7 +44,7 @@ func (e *FormatError) Error() string { return "rff: sketch data: " + e.Msg }
 func (s *Sketch) MarshalBinary() ([]byte, error) {
 	p := s.freq.p
 	m := p.M
-	b := make([]byte, 0, headerSize+8*len(p.Sigma)+16*len(s.lo)+16*m+4)
+	b := make([]byte, 0, headerSize+8*len(p.Sigma)+16*len(s.box.Lo)+16*m+4)
 	le := binary.LittleEndian
 	b = append(b, sketchMagic...)
 	b = le.AppendUint16(b, formatVersion)
@@ -52,7 +53,7 @@ func (s *Sketch) MarshalBinary() ([]byte, error) {
 	if p.NoDither {
 		flags |= 1
 	}
-	if s.lo != nil {
+	if s.box.Known() {
 		flags |= 2
 	}
 	b = append(b, uint8(p.Law), flags, 0, 0)
@@ -67,9 +68,7 @@ func (s *Sketch) MarshalBinary() ([]byte, error) {
 	for _, v := range p.Sigma {
 		b = le.AppendUint64(b, math.Float64bits(v))
 	}
-	for _, v := range append(append([]float64(nil), s.lo...), s.hi...) {
-		b = le.AppendUint64(b, math.Float64bits(v))
-	}
+	b = box.Append(b, s.box)
 	for _, v := range s.sumC[:m] {
 		b = le.AppendUint64(b, math.Float64bits(v))
 	}
@@ -128,20 +127,13 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 	for i := range p.Sigma {
 		p.Sigma[i] = f64()
 	}
-	var lo, hi []float64
+	var bx box.Box
 	if nbox > 0 {
-		lo, hi = make([]float64, d), make([]float64, d)
-		for i := range lo {
-			lo[i] = f64()
+		var err error
+		if bx, err = box.Decode(data[off:], int(d)); err != nil {
+			return &FormatError{"bad bounding box: " + err.Error()}
 		}
-		for i := range hi {
-			hi[i] = f64()
-		}
-		for i := range lo {
-			if !(lo[i] <= hi[i]) || math.IsInf(lo[i], 0) || math.IsInf(hi[i], 0) {
-				return &FormatError{fmt.Sprintf("bad bounding box [%v, %v] in dimension %d", lo[i], hi[i], i)}
-			}
-		}
+		off += 8 * nbox
 	}
 	c, sn := make([]float64, m), make([]float64, m)
 	for i := range c {
@@ -172,7 +164,7 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 	if k.f32 == nil {
 		k = kernels[0]
 	}
-	*s = Sketch{freq: f, k: k, sumC: make([]float64, f.mp), sumS: make([]float64, f.mp), sumW: sumW, rows: int64(rows), lo: lo, hi: hi}
+	*s = Sketch{freq: f, k: k, sumC: make([]float64, f.mp), sumS: make([]float64, f.mp), sumW: sumW, rows: int64(rows), box: bx}
 	copy(s.sumC, c)
 	copy(s.sumS, sn)
 	return nil

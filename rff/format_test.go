@@ -3,6 +3,7 @@ package rff
 import (
 	"encoding/binary"
 	"errors"
+	"github.com/clkit/clkit/internal/box"
 	"hash/crc32"
 	"math"
 	"math/rand/v2"
@@ -28,7 +29,7 @@ func sameSketch(a, b *Sketch) bool {
 	bc, bs := b.Sums()
 	return slices.Equal(ac, bc) && slices.Equal(as, bs) && a.Rows() == b.Rows() &&
 		a.Weight() == b.Weight() && a.freq.fp == b.freq.fp &&
-		slices.Equal(a.lo, b.lo) && slices.Equal(a.hi, b.hi) && (a.lo == nil) == (b.lo == nil)
+		slices.Equal(a.box.Lo, b.box.Lo) && slices.Equal(a.box.Hi, b.box.Hi) && a.box.Known() == b.box.Known()
 }
 
 func TestFormatRoundTrip(t *testing.T) {
@@ -136,7 +137,7 @@ func TestFormatErrors(t *testing.T) {
 // Version 1 files (no box) are still read.
 func TestFormatVersion1(t *testing.T) {
 	s := sampleSketch(t)
-	s.lo, s.hi = nil, nil
+	s.box = box.Box{}
 	b, _ := s.MarshalBinary()
 	binary.LittleEndian.PutUint16(b[8:], 1)
 	binary.LittleEndian.PutUint32(b[len(b)-4:], crc32.ChecksumIEEE(b[:len(b)-4]))

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+
+	"github.com/clkit/clkit/internal/box"
 )
 
 // Sketch accumulates Σ_i w_i Φ(x_i) with Φ(x)_j = exp(i(ω_jᵀx + ξ_j)),
@@ -23,10 +25,10 @@ type Sketch struct {
 	sumC, sumS []float64 // length freq.mp; entries past M are padding
 	sumW       float64
 	rows       int64
-	// lo, hi: the bounding box of every row added (nil until the first
-	// row, or when unknown: NewSketchFromSums, files without one). The
-	// decoders search centroids inside it, and like the sums it merges.
-	lo, hi  []float64
+	// box bounds every row added (empty until the first row, or when
+	// unknown: NewSketchFromSums, files without one). The decoders search
+	// centroids inside it, and like the sums it merges.
+	box     box.Box
 	scratch []float64 // AddParallel's chunk sums, kept between calls
 }
 
@@ -114,73 +116,26 @@ func (s *Sketch) Reset() {
 	clear(s.sumC)
 	clear(s.sumS)
 	s.sumW, s.rows = 0, 0
-	s.lo, s.hi = nil, nil
+	s.box = box.Box{}
 }
 
 // Box returns copies of the per-dimension minimum and maximum of the rows
 // added, and false when unknown (no rows yet, or a sketch built from sums
 // or read from a file without a box).
 func (s *Sketch) Box() (lo, hi []float64, ok bool) {
-	if s.lo == nil {
-		return nil, nil, false
-	}
-	return append([]float64(nil), s.lo...), append([]float64(nil), s.hi...), true
+	b := s.box.Clone()
+	return b.Lo, b.Hi, b.Known()
 }
 
 // SetBox records the bounding box of the data (e.g. for a sketch made
 // with NewSketchFromSums). lo and hi must have D finite values, lo ≤ hi.
 func (s *Sketch) SetBox(lo, hi []float64) error {
-	d := s.freq.p.D
-	if len(lo) != d || len(hi) != d {
-		return fmt.Errorf("rff: box of %d and %d values, want d=%d", len(lo), len(hi), d)
+	b := box.Box{Lo: lo, Hi: hi}
+	if err := box.Check(b, s.freq.p.D); err != nil {
+		return fmt.Errorf("rff: %w", err)
 	}
-	for k := range d {
-		if !(lo[k] <= hi[k]) || math.IsInf(lo[k], 0) || math.IsInf(hi[k], 0) {
-			return fmt.Errorf("rff: box [%v, %v] of dimension %d is not a finite interval", lo[k], hi[k], k)
-		}
-	}
-	s.lo, s.hi = append([]float64(nil), lo...), append([]float64(nil), hi...)
+	s.box = b.Clone()
 	return nil
-}
-
-// extendBox widens the box by the rows just added, unless the box is
-// unknown while earlier rows exist (then it stays unknown).
-func (s *Sketch) extendBox(lo, hi []float64) {
-	if s.lo == nil && s.rows > 0 {
-		return
-	}
-	s.unionBox(lo, hi)
-}
-
-// unionBox widens s's box by [lo, hi] (nil = empty).
-func (s *Sketch) unionBox(lo, hi []float64) {
-	if lo == nil {
-		return
-	}
-	if s.lo == nil {
-		s.lo, s.hi = append([]float64(nil), lo...), append([]float64(nil), hi...)
-		return
-	}
-	for k := range s.lo {
-		s.lo[k], s.hi[k] = min(s.lo[k], lo[k]), max(s.hi[k], hi[k])
-	}
-}
-
-// blockBox returns the bounding box of the rows x (finite, already checked).
-func blockBox[T float](x []T, d int) (lo, hi []float64) {
-	if len(x) == 0 {
-		return nil, nil
-	}
-	lo, hi = make([]float64, d), make([]float64, d)
-	for k := range d {
-		lo[k], hi[k] = float64(x[k]), float64(x[k])
-	}
-	for i := d; i < len(x); i += d {
-		for k, v := range x[i : i+d] {
-			lo[k], hi[k] = min(lo[k], float64(v)), max(hi[k], float64(v))
-		}
-	}
-	return lo, hi
 }
 
 // Clone returns an independent copy.
@@ -189,8 +144,7 @@ func (s *Sketch) Clone() *Sketch {
 	c.scratch = nil
 	c.sumC = append([]float64(nil), s.sumC...)
 	c.sumS = append([]float64(nil), s.sumS...)
-	c.lo, c.hi = nil, nil
-	c.unionBox(s.lo, s.hi)
+	c.box = s.box.Clone()
 	return &c
 }
 
@@ -206,16 +160,7 @@ func (s *Sketch) Merge(o *Sketch) error {
 		s.sumC[j] += o.sumC[j]
 		s.sumS[j] += o.sumS[j]
 	}
-	switch {
-	case o.rows == 0 && o.lo == nil:
-	case s.rows == 0 && s.lo == nil:
-		s.lo, s.hi = nil, nil
-		s.unionBox(o.lo, o.hi)
-	case s.lo == nil || o.lo == nil:
-		s.lo, s.hi = nil, nil
-	default:
-		s.unionBox(o.lo, o.hi)
-	}
+	s.box = box.Merge(s.box, s.rows, o.box, o.rows)
 	s.sumW += o.sumW
 	s.rows += o.rows
 	return nil
@@ -282,7 +227,7 @@ func addRows[T float](s *Sketch, x, w []T) error {
 	if err != nil {
 		return err
 	}
-	s.extendBox(blockBox(x, s.freq.p.D))
+	s.box.Extend(box.Of(x, s.freq.p.D), s.rows > 0)
 	s.sumW += sw
 	s.rows += int64(n)
 	return nil
@@ -314,7 +259,7 @@ func addParallel[T float](s *Sketch, x, w []T, workers int) error {
 	sums := s.scratch[:2*mp*nc] // chunk k: cos at [2k·mp, (2k+1)·mp), then sin
 	clear(sums)
 	sumW := make([]float64, nc)
-	boxes := make([][2][]float64, nc)
+	boxes := make([]box.Box, nc)
 	errs := make([]error, nc)
 	var next atomic.Int64
 	var failed atomic.Bool
@@ -339,7 +284,7 @@ func addParallel[T float](s *Sketch, x, w []T, workers int) error {
 				if sumW[k], errs[k] = accumulate(s.k, s.freq, x[lo*d:hi*d], wk, lo, c, sn); errs[k] != nil {
 					failed.Store(true)
 				} else {
-					boxes[k][0], boxes[k][1] = blockBox(x[lo*d:hi*d], d)
+					boxes[k] = box.Of(x[lo*d:hi*d], d)
 				}
 			}
 		})
@@ -357,7 +302,7 @@ func addParallel[T float](s *Sketch, x, w []T, workers int) error {
 			s.sumS[j] += sn[j]
 		}
 		s.sumW += sumW[k]
-		s.extendBox(boxes[k][0], boxes[k][1])
+		s.box.Extend(boxes[k], s.rows > 0)
 	}
 	s.rows += int64(n)
 	return nil

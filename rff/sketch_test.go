@@ -320,7 +320,7 @@ func TestNewSketchFromSums(t *testing.T) {
 	re, im := s.Sums()
 	back, err := NewSketchFromSums(s.freq, re, im, s.Weight(), s.Rows())
 	if err == nil {
-		err = back.SetBox(s.lo, s.hi)
+		err = back.SetBox(s.box.Lo, s.box.Hi)
 	}
 	if err != nil || !sameSketch(s, back) {
 		t.Fatalf("round trip through sums: %v", err)
