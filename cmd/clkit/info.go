@@ -6,7 +6,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/clkit/clkit/rff"
 	"github.com/spf13/cobra"
 )
 
@@ -25,15 +24,16 @@ type sketchInfo struct {
 	Weight      float64   `json:"weight"`
 	Lower       []float64 `json:"lower,omitempty"` // bounding box of the rows
 	Upper       []float64 `json:"upper,omitempty"`
-	// ‖z‖/√m: 1 for data concentrated at one point, → 0 as the data
-	// spread beyond the kernel's scale.
+	// ‖z‖/√m of the (smooth estimate of the) sketch: 1 for data at one
+	// point, → 0 as the data spread beyond the kernel's scale.
 	NormZ float64 `json:"norm_z"`
 }
 
-func summarize(path string, s *rff.Sketch) sketchInfo {
+func summarize(sf *sketchFile) sketchInfo {
+	s := sf.smooth()
 	f := s.Frequencies()
 	p := f.Params()
-	in := sketchInfo{File: path, Kind: "complex-exponential", Law: p.Law.String(), D: p.D, M: p.M, Sigma: p.Sigma,
+	in := sketchInfo{File: sf.path, Kind: sf.kind(), Law: p.Law.String(), D: p.D, M: p.M, Sigma: p.Sigma,
 		Seed: p.Seed, Dither: !p.NoDither, Fingerprint: fmt.Sprintf("%016x", f.Fingerprint()),
 		Rows: s.Rows(), Weight: s.Weight()}
 	in.Lower, in.Upper, _ = s.Box()
@@ -62,11 +62,11 @@ func newInfo() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := cmd.OutOrStdout()
 			for i, path := range args {
-				s, err := readSketch(path)
+				sf, err := openSketch(path)
 				if err != nil {
 					return err
 				}
-				in := summarize(path, s)
+				in := summarize(sf)
 				if asJSON {
 					b, _ := json.Marshal(in)
 					fmt.Fprintln(out, string(b))

@@ -29,27 +29,42 @@ are not comparable.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var all *rff.Sketch
+			var all *sketchFile
 			for _, path := range args {
-				s, err := readSketch(path)
+				sf, err := openSketch(path)
 				if err != nil {
 					return err
 				}
 				if all == nil {
-					all = s
+					all = sf
 					continue
 				}
-				if err := all.Merge(s); err != nil {
-					if errors.Is(err, rff.ErrMismatch) {
-						return fmt.Errorf("%s cannot be merged with %s: %s", path, args[0], paramsDiff(all.Frequencies().Params(), s.Frequencies().Params()))
-					}
+				if (all.q == nil) != (sf.q == nil) {
+					return fmt.Errorf("%s (%s) cannot be merged with %s (%s): different kinds of sketch", path, sf.kind(), args[0], all.kind())
+				}
+				if all.q != nil {
+					err = all.q.Merge(sf.q)
+				} else {
+					err = all.s.Merge(sf.s)
+				}
+				if errors.Is(err, rff.ErrMismatch) {
+					return fmt.Errorf("%s cannot be merged with %s: %s", path, args[0],
+						paramsDiff(all.smooth().Frequencies().Params(), sf.smooth().Frequencies().Params()))
+				}
+				if err != nil {
 					return fmt.Errorf("%s: %w", path, err)
 				}
 			}
-			if err := all.WriteFile(out); err != nil {
+			var err error
+			if all.q != nil {
+				err = all.q.WriteFile(out)
+			} else {
+				err = all.s.WriteFile(out)
+			}
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "clkit: merged %d sketches, %d rows → %s\n", len(args), all.Rows(), out)
+			fmt.Fprintf(cmd.ErrOrStderr(), "clkit: merged %d sketches, %d rows → %s\n", len(args), all.smooth().Rows(), out)
 			return nil
 		},
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/clkit/clkit/quant"
 	"github.com/clkit/clkit/rff"
 	"github.com/clkit/clkit/solver"
 	"github.com/spf13/cobra"
@@ -171,16 +172,17 @@ func newDecodeCommand(use, short, long string, fit func(s *rff.Sketch, f *modelF
 		Use: use, Short: short, Long: long,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := readSketch(args[0])
+			sf, err := openSketch(args[0])
 			if err != nil {
 				return err
 			}
+			s := sf.smooth()
 			d := s.Frequencies().D()
 			if err := f.check(d); err != nil {
 				return err
 			}
 			t0 := time.Now()
-			m := &model{K: f.k, D: d, Sketch: summarize(args[0], s)}
+			m := &model{K: f.k, D: d, Sketch: summarize(sf)}
 			if err := fit(s, &f, m); err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
@@ -222,10 +224,52 @@ K×(1+2d) float64 array [weight, mean, variances].`,
 		})
 }
 
-// readSketch reads a sketch file; errors name it.
-func readSketch(path string) (*rff.Sketch, error) {
-	if _, err := os.Stat(path); err != nil {
+// sketchFile is a sketch file of either kind.
+type sketchFile struct {
+	path string
+	s    *rff.Sketch   // a complex-exponential sketch, or
+	q    *quant.Sketch // a 1-bit one
+}
+
+// openSketch reads a sketch file of either kind (by its magic); errors name
+// the file.
+func openSketch(path string) (*sketchFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
 		return nil, err
 	}
-	return rff.ReadFile(path)
+	magic := make([]byte, 8)
+	_, err = io.ReadFull(f, magic)
+	f.Close()
+	if err == nil && string(magic) == "CLKQSKCH" {
+		q, err := quant.ReadFile(path)
+		return &sketchFile{path: path, q: q}, err
+	}
+	s, err := rff.ReadFile(path)
+	return &sketchFile{path: path, s: s}, err
+}
+
+// smooth is the sketch the decoders fit: the sketch itself, or for a 1-bit
+// sketch its smooth estimate (asymmetric decoding).
+func (f *sketchFile) smooth() *rff.Sketch {
+	if f.q != nil {
+		return f.q.Smooth()
+	}
+	return f.s
+}
+
+func (f *sketchFile) kind() string {
+	if f.q != nil {
+		return "quantized-1bit"
+	}
+	return "complex-exponential"
+}
+
+// readSketch reads a sketch file of either kind as the sketch to decode.
+func readSketch(path string) (*rff.Sketch, error) {
+	f, err := openSketch(path)
+	if err != nil {
+		return nil, err
+	}
+	return f.smooth(), nil
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/clkit/clkit/quant"
 	"github.com/clkit/clkit/rff"
 )
 
@@ -207,5 +208,56 @@ func TestDemo(t *testing.T) {
 	}
 	if _, err := os.Stat(png); err != nil {
 		t.Error(err)
+	}
+}
+
+// 1-bit sketch files: info names the kind, kmeans decodes their smooth
+// estimate, merge refuses to mix kinds.
+func TestQuantSketchFiles(t *testing.T) {
+	dir := t.TempDir()
+	smooth := filepath.Join(dir, "s.sk")
+	x := mixtureSketch(t, smooth, 6000, 4)
+	f, _ := rff.NewFrequencies(rff.Params{Law: rff.AdaptedRadius, D: 2, M: 90, Sigma: []float64{1}, Seed: 1})
+	q, err := quant.NewSketch(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.AddF64(x, nil); err != nil {
+		t.Fatal(err)
+	}
+	qp := filepath.Join(dir, "q.sk")
+	if err := q.WriteFile(qp); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "info", "--json", qp)
+	if err != nil || !strings.Contains(out, `"kind":"quantized-1bit"`) || !strings.Contains(out, `"rows":6000`) {
+		t.Errorf("info: %v %s", err, out)
+	}
+	js := filepath.Join(dir, "q.json")
+	if _, err := run(t, "kmeans", "-k", "3", "-o", js, qp); err != nil {
+		t.Fatal(err)
+	}
+	var m model
+	b, _ := os.ReadFile(js)
+	json.Unmarshal(b, &m)
+	for _, want := range [][2]float64{{0, 0}, {8, 0}, {0, 8}} {
+		best := math.Inf(1)
+		for _, c := range m.Centroids {
+			best = min(best, math.Hypot(c[0]-want[0], c[1]-want[1]))
+		}
+		if best > 0.4 {
+			t.Errorf("1-bit sketch: no centroid near %v: %v", want, m.Centroids)
+		}
+	}
+	qq := filepath.Join(dir, "qq.sk")
+	if _, err := run(t, "merge", qp, qp, "-o", qq); err != nil {
+		t.Fatal(err)
+	}
+	if back, err := quant.ReadFile(qq); err != nil || back.Rows() != 12000 {
+		t.Errorf("merged 1-bit sketch: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.sk")
+	if _, err := run(t, "merge", qp, smooth, "-o", bad); err == nil || !strings.Contains(err.Error(), "different kinds") {
+		t.Errorf("mixed merge: %v", err)
 	}
 }
