@@ -10,6 +10,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
+
+	"github.com/clkit/clkit/rff"
 )
 
 // Benchmarks read a whole file of benchRows rows of d = 10 float32 values
@@ -105,7 +107,11 @@ func BenchmarkNpyF32(b *testing.B) {
 }
 
 func benchParquet(b *testing.B, name string, codec compress.Codec) {
-	p := benchFile(b, name, func(p string, x []float64) {
+	benchRead(b, benchParquetFile(b, name, codec), Options{})
+}
+
+func benchParquetFile(b *testing.B, name string, codec compress.Codec) string {
+	return benchFile(b, name, func(p string, x []float64) {
 		rows := make([]row10, benchRows)
 		for i := range rows {
 			v := x[i*10 : i*10+10]
@@ -114,7 +120,6 @@ func benchParquet(b *testing.B, name string, codec compress.Codec) {
 		}
 		writeParquet(b, p, rows, parquet.Compression(codec))
 	})
-	benchRead(b, p, Options{})
 }
 
 func BenchmarkParquetPlain(b *testing.B)  { benchParquet(b, "plain.parquet", &parquet.Uncompressed) }
@@ -146,4 +151,58 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(benchDir)
 	}
 	os.Exit(code)
+}
+
+// End to end: read and sketch (m = 1000, float32, AddParallelF32 on every
+// core), as clkit sketch does.
+func benchSketch(b *testing.B, path string, o Options) {
+	f, err := rff.NewFrequencies(rff.Params{Law: rff.AdaptedRadius, D: 10, M: 1000, Sigma: []float64{1}, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sk := rff.NewSketch(f)
+	st, _ := os.Stat(path)
+	b.SetBytes(st.Size())
+	b.ResetTimer()
+	var rows int64
+	for b.Loop() {
+		r, err := Open(path, o)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var blk Block
+		for {
+			err := r.Next(&blk)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := sk.AddParallelF32(blk.X32, blk.W32, 0); err != nil {
+				b.Fatal(err)
+			}
+			rows += int64(blk.Rows)
+		}
+		r.Close()
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+}
+
+func BenchmarkSketchRaw(b *testing.B) {
+	benchSketch(b, benchFile(b, "x.f32", func(p string, x []float64) { os.WriteFile(p, rawBytes(x, 4), 0o644) }), Options{Dim: 10})
+}
+
+func BenchmarkSketchParquetSnappy(b *testing.B) {
+	benchSketch(b, benchParquetFile(b, "snappy.parquet", &parquet.Snappy), Options{})
+}
+
+func BenchmarkSketchCSV(b *testing.B) { benchSketch(b, benchCSVFile(b), Options{}) }
+
+func BenchmarkSketchRawBlock16k(b *testing.B) {
+	benchSketch(b, benchFile(b, "x.f32", func(p string, x []float64) { os.WriteFile(p, rawBytes(x, 4), 0o644) }), Options{Dim: 10, BlockRows: 16384})
+}
+
+func BenchmarkSketchRawBlock64k(b *testing.B) {
+	benchSketch(b, benchFile(b, "x.f32", func(p string, x []float64) { os.WriteFile(p, rawBytes(x, 4), 0o644) }), Options{Dim: 10, BlockRows: 65536})
 }

@@ -2,9 +2,12 @@ package dataio
 
 import (
 	"bytes"
+	"compress/gzip"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 func TestRawRoundTrip(t *testing.T) {
@@ -247,4 +250,34 @@ func FuzzNpyHeader(f *testing.F) {
 			r.Close()
 		}
 	})
+}
+
+func TestCompressed(t *testing.T) {
+	dir := t.TempDir()
+	x := testData(300, 3, true)
+	text := csvText(x, 300, 3, ",", false)
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(text))
+	zw.Close()
+	enc, _ := zstd.NewWriter(nil)
+	zst := enc.EncodeAll(rawBytes(x, 4), nil)
+	cols := Options{Columns: []string{"x0", "x1", "x2"}}
+	eqF(t, "csv.gz", openAll(t, writeFile(t, dir, "a.csv.gz", gz.Bytes()), cols).x, x)
+	eqF(t, "f32.zst", openAll(t, writeFile(t, dir, "a.f32.zst", zst), Options{Dim: 3}).x, x)
+	eqF(t, "raw.zst", openAll(t, writeFile(t, dir, "a.raw.zst", zst), Options{Format: F32, Dim: 3}).x, x)
+	p := writeFile(t, dir, "b.parquet.gz", gz.Bytes())
+	_, err := Open(p, Options{})
+	wantErr(t, err, p, -1, 0, "", "compressed Parquet")
+	p = writeFile(t, dir, "c.csv.gz", []byte(text))
+	_, err = Open(p, Options{})
+	wantErr(t, err, p, -1, 0, "", "not a gzip file")
+	// Closing early does not race with the decompressor.
+	r, err := Open(writeFile(t, dir, "d.f32.zst", zst), Options{Dim: 3, BlockRows: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b Block
+	r.Next(&b)
+	r.Close()
 }

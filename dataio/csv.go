@@ -141,7 +141,9 @@ func newCSV(in io.Reader, name string, o *Options) (source, error) {
 
 	workers := max(1, o.Workers)
 	s.jobs = make(chan csvJob, workers)
-	s.order = make(chan chan *csvChunk, 2*workers)
+	// Chunks in flight: at most workers+2 (each ≤ about 1 MiB of text and
+	// its rows), whatever the size of the input.
+	s.order = make(chan chan *csvChunk, workers)
 	carry := append([]byte(nil), buf[end:]...)
 	go s.split(carry, line, eof)
 	for range workers {

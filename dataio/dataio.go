@@ -1,6 +1,8 @@
 package dataio
 
 import (
+	"bufio"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // Formats accepted in Options.Format.
@@ -26,7 +30,7 @@ const (
 // DefaultBlockRows is the number of rows in a block when Options.BlockRows
 // is 0. Blocks are also kept under about 4 MiB of values: with many columns
 // they hold fewer rows.
-const DefaultBlockRows = 4096
+const DefaultBlockRows = 16384
 
 const maxBlockBytes = 4 << 20
 
@@ -35,7 +39,8 @@ const maxBlockBytes = 4 << 20
 type Options struct {
 	// Format is one of Parquet, Npy, CSV, TSV, F32, F64; "" guesses it from
 	// the file name: .parquet/.pq, .npy, .csv, .tsv/.tab, .f32, .f64
-	// (.raw and .bin need an explicit F32 or F64). Required for stdin.
+	// (.raw and .bin need an explicit F32 or F64), after a final .gz or
+	// .zst, which Open decompresses (not for Parquet). Required for stdin.
 	Format string
 	// Columns selects the columns of X, in this order. Parquet: leaf column
 	// names (nested ones as "a.b"). CSV: header names, or 0-based indexes
@@ -66,8 +71,8 @@ type Options struct {
 	// BlockRows is the maximum number of rows in a block (default
 	// DefaultBlockRows).
 	BlockRows int
-	// Workers is the number of goroutines parsing CSV or decoding Parquet
-	// (default GOMAXPROCS).
+	// Workers is the number of goroutines parsing CSV (default GOMAXPROCS).
+	// The other formats are read by one goroutine besides the caller's.
 	Workers int
 
 	chunkBytes int           // CSV chunk size in bytes (tests shrink it)
@@ -118,8 +123,9 @@ type Reader interface {
 	// used after the next. Rows before a bad one come in earlier blocks;
 	// the error (an *Error, or io.EOF) then comes from every later call.
 	Next(b *Block) error
-	// Skipped is the number of rows with missing values skipped so far,
-	// in the blocks returned up to now.
+	// Skipped is the number of rows with missing values skipped so far:
+	// up to the last block returned (CSV: up to the end of the chunk it
+	// came from), and all of them after io.EOF.
 	Skipped() int64
 	// Close stops reading and closes the file that Open opened. A reader
 	// from NewReader does not close its io.Reader.
@@ -184,27 +190,65 @@ func FormatOf(path string) string {
 	return ""
 }
 
-// Open opens a file, or standard input for "-", and reads its header.
+// Open opens a file, or standard input for "-", and reads its header. A
+// file whose name ends in .gz or .zst is decompressed as it is read.
 func Open(path string, o Options) (Reader, error) {
 	if path == "-" {
 		return NewReader(os.Stdin, "stdin", o)
 	}
+	comp := compression(path)
 	if o.Format == "" {
-		o.Format = FormatOf(path)
+		o.Format = FormatOf(strings.TrimSuffix(path, comp))
 		if o.Format == "" {
 			return nil, newErr(path, -1, "", "cannot tell the format from the extension %q: give it (parquet, npy, csv, tsv, f32, f64)", filepath.Ext(path))
 		}
+	}
+	if comp != "" && strings.EqualFold(o.Format, Parquet) {
+		return nil, newErr(path, -1, "", "a compressed Parquet file cannot be read: Parquet compresses its pages itself")
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	r, err := newReader(f, path, o, true)
+	var (
+		in      io.Reader = f
+		cleanup func()
+	)
+	switch comp {
+	case ".gz":
+		z, err := gzip.NewReader(bufio.NewReaderSize(f, 1<<20))
+		if err != nil {
+			f.Close()
+			return nil, &Error{File: path, Row: -1, Msg: "not a gzip file", Err: err}
+		}
+		in, cleanup = z, func() { z.Close() }
+	case ".zst":
+		z, err := zstd.NewReader(f)
+		if err != nil {
+			f.Close()
+			return nil, &Error{File: path, Row: -1, Msg: "cannot read zstd", Err: err}
+		}
+		in, cleanup = z, z.Close
+	}
+	r, err := newReader(in, path, o, f)
 	if err != nil {
+		if cleanup != nil {
+			cleanup()
+		}
 		f.Close()
 		return nil, err
 	}
+	r.cleanup = cleanup
 	return r, nil
+}
+
+// compression returns ".gz" or ".zst" when the file name ends so.
+func compression(path string) string {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".gz", ".zst":
+		return ext
+	}
+	return ""
 }
 
 // NewReader reads a stream of the given format (Options.Format is
@@ -214,10 +258,12 @@ func NewReader(r io.Reader, name string, o Options) (Reader, error) {
 	if o.Format == "" {
 		return nil, newErr(name, -1, "", "the format must be given (parquet, npy, csv, tsv, f32, f64)")
 	}
-	return newReader(r, name, o, false)
+	return newReader(r, name, o, nil)
 }
 
-func newReader(in io.Reader, name string, o Options, owned bool) (*reader, error) {
+// newReader starts reading in; file, if not nil, is the file that Close
+// closes.
+func newReader(in io.Reader, name string, o Options, file io.Closer) (*reader, error) {
 	if o.BlockRows < 0 || o.Dim < 0 || o.Workers < 0 {
 		return nil, newErr(name, -1, "", "BlockRows, Dim and Workers must not be negative")
 	}
@@ -272,9 +318,7 @@ func newReader(in io.Reader, name string, o Options, owned bool) (*reader, error
 		done:   o.done,
 		exited: make(chan struct{}),
 	}
-	if owned {
-		r.closer, _ = in.(io.Closer)
-	}
+	r.closer = file
 	for range 2 {
 		r.free <- new(Block)
 	}
@@ -307,11 +351,12 @@ type result struct {
 // reader runs a source in its own goroutine, a block ahead of Next: blocks
 // are exchanged, not copied.
 type reader struct {
-	name   string
-	info   srcInfo
-	n      int
-	src    source
-	closer io.Closer
+	name    string
+	info    srcInfo
+	n       int
+	src     source
+	closer  io.Closer // the file Open opened
+	cleanup func()    // after the source goroutine stopped (decompressor)
 
 	full   chan result
 	free   chan *Block
@@ -409,6 +454,9 @@ func (r *reader) Close() error {
 		// goroutine sees done and stops.
 		err = r.closer.Close()
 		<-r.exited
+	}
+	if r.cleanup != nil {
+		r.cleanup()
 	}
 	return err
 }

@@ -211,7 +211,13 @@ func (s *pqSource) nextRowGroup() bool {
 	return false
 }
 
-func (s *pqSource) fill(b *Block, n int) error {
+func (s *pqSource) fill(b *Block, n int) (err error) {
+	defer func() {
+		// parquet-go may panic on a corrupt file rather than fail.
+		if p := recover(); p != nil {
+			err = &Error{File: s.name, Row: s.row, Msg: fmt.Sprintf("corrupt Parquet data: %v", p)}
+		}
+	}()
 	d := len(s.cols)
 	weighted := s.wcol != nil
 	b.reserve(n, d, s.f64, weighted)
