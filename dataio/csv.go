@@ -12,10 +12,10 @@ import (
 	"unsafe"
 )
 
-const (
-	defaultChunkBytes = 1 << 20
-	maxRecordBytes    = 64 << 20
-)
+const defaultChunkBytes = 1 << 20
+
+// maxRecordBytes bounds the length of a record (a variable for tests).
+var maxRecordBytes = 64 << 20
 
 // csvSource parses CSV text in parallel: a splitter cuts the stream into
 // chunks that end at a record boundary (a newline outside quotes, found by
@@ -53,6 +53,8 @@ const (
 	slotWeight = -2
 )
 
+var errRecordTooLong = errors.New("a record is too long (or a quote is not closed)")
+
 type csvJob struct {
 	c  *csvChunk
 	ch chan *csvChunk
@@ -62,6 +64,7 @@ type csvChunk struct {
 	data    []byte
 	buf     *[]byte
 	line    int64 // line number of data[0]
+	lines   int64 // newlines in data
 	readErr error // the splitter's error, after data
 
 	x32     []float32
@@ -111,7 +114,7 @@ func newCSV(in io.Reader, name string, o *Options) (source, error) {
 			return nil, newErr(name, -1, "", "no data: the input is empty")
 		}
 		if len(buf) > maxRecordBytes {
-			return nil, &Error{File: name, Row: -1, Line: 1, Msg: "first record is longer than 64 MiB"}
+			return nil, &Error{File: name, Row: -1, Line: 1, Msg: errRecordTooLong.Error()}
 		}
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -338,11 +341,13 @@ func (s *csvSource) split(carry []byte, line int64, eof bool) {
 			}
 		}
 		cut := len(buf)
-		if !eof && rerr == nil {
+		if !eof {
+			// Only whole records; after a read error too, which follows
+			// them.
 			cut = recordsEnd(buf)
-			if cut == 0 {
+			if cut == 0 && rerr == nil {
 				if len(buf) > maxRecordBytes {
-					rerr = fmt.Errorf("a record is longer than %d MiB (or a quote is not closed)", maxRecordBytes>>20)
+					rerr = errRecordTooLong
 				} else {
 					carry = append(carry[:0], buf...)
 					if cap(*bp) == s.chunk {
@@ -357,7 +362,8 @@ func (s *csvSource) split(carry []byte, line int64, eof bool) {
 			c = new(csvChunk)
 		}
 		c.data, c.buf, c.line, c.readErr = buf[:cut], bp, line, rerr
-		line += int64(bytes.Count(buf[:cut], []byte{'\n'}))
+		c.lines = int64(bytes.Count(buf[:cut], []byte{'\n'}))
+		line += c.lines
 		carry = append(carry[:0], buf[cut:]...)
 		if !send(c) || eof || rerr != nil {
 			return
@@ -414,7 +420,11 @@ func (s *csvSource) fill(b *Block, n int) error {
 				return &err
 			}
 			if c.readErr != nil {
-				return &Error{File: s.name, Row: -1, Line: c.line + int64(bytes.Count(c.data, []byte{'\n'})), Msg: "read error", Err: c.readErr}
+				e := &Error{File: s.name, Row: s.base + int64(c.records), Line: c.line + c.lines, Msg: "read error", Err: c.readErr}
+				if c.readErr == errRecordTooLong {
+					e.Msg, e.Err = fmt.Sprintf("a record is longer than %d bytes (or a quote is not closed)", maxRecordBytes), nil
+				}
+				return e
 			}
 			s.base += int64(c.records)
 			s.cur = nil

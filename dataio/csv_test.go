@@ -3,12 +3,15 @@ package dataio
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 // csvText is n rows of d columns x0… and a weight column w, with a text
@@ -193,6 +196,35 @@ func TestCSVErrors(t *testing.T) {
 	wantErr(t, drain(t, r).err, "r", 0, 2, "a", "out of the float32 range")
 	r, _ = NewReader(strings.NewReader("a\n1e39\n"), "r", Options{Format: CSV, Float64: true})
 	eqF(t, "x", drain(t, r).x, []float64{1e39})
+}
+
+func TestCSVReadError(t *testing.T) {
+	text := "a,b\n1,2\n3,4\n5,"
+	for _, chunk := range []int{0, 3} {
+		in := io.MultiReader(strings.NewReader(text), iotest.ErrReader(errors.New("disk on fire")))
+		r, err := NewReader(in, "d", Options{Format: CSV, chunkBytes: chunk})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := drain(t, r)
+		e := wantErr(t, a.err, "d", 2, 4, "", "read error")
+		if !strings.Contains(e.Error(), "disk on fire") {
+			t.Fatal(e)
+		}
+		eqF(t, "x", a.x, []float64{1, 2, 3, 4})
+	}
+	defer func(m int) { maxRecordBytes = m }(maxRecordBytes)
+	maxRecordBytes = 100
+	long := "a,b\n1,2\n3,\"" + strings.Repeat("x", 300) + "\n"
+	r, err := NewReader(strings.NewReader(long), "l", Options{Format: CSV, Columns: []string{"a"}, chunkBytes: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := drain(t, r)
+	wantErr(t, a.err, "l", 1, 3, "", "longer than 100 bytes")
+	eqF(t, "x", a.x, []float64{1})
+	_, err = NewReader(strings.NewReader("\"a"+strings.Repeat("y", 300)), "l", Options{Format: CSV, chunkBytes: 16})
+	wantErr(t, err, "l", -1, 1, "", "too long")
 }
 
 // TestCSVAgainstEncodingCSV compares with the standard library on a file

@@ -78,7 +78,7 @@ func newParquet(in io.Reader, name string, o *Options) (source, error) {
 		}
 	}
 	pf, err := parquet.OpenFile(ra, size, parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true),
-		parquet.ReadBufferSize(256<<10))
+		parquet.ReadBufferSize(64<<10))
 	if err != nil {
 		return nil, &Error{File: name, Row: -1, Msg: "not a readable Parquet file", Err: err}
 	}
