@@ -29,6 +29,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newBench(), newKMeans(), newGMM(), newInfo(), newMerge(), newDemo())
+	root.AddCommand(newBench(), newKMeans(), newGMM(), newInfo(), newMerge(), newDemo(), newSketch())
 	return root
 }

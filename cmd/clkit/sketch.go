@@ -1,0 +1,424 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/clkit/clkit/dataio"
+	"github.com/clkit/clkit/quant"
+	"github.com/clkit/clkit/rff"
+	"github.com/clkit/clkit/solver"
+	"github.com/spf13/cobra"
+)
+
+// accumulator is a sketch being built: the complex-exponential rff.Sketch
+// or the 1-bit quant.Sketch.
+type accumulator interface {
+	add(b *dataio.Block, d int) error
+	merge(o accumulator) error
+	reset()
+	fresh() accumulator // an empty sketch with the same frequencies
+	rows() int64
+	writeFile(path string) error
+}
+
+type rffAcc struct{ s *rff.Sketch }
+
+func (a rffAcc) add(b *dataio.Block, d int) error {
+	if b.X32 != nil {
+		return a.s.AddF32(b.X32[:b.Rows*d], b.W32)
+	}
+	return a.s.AddF64(b.X64[:b.Rows*d], b.W64)
+}
+func (a rffAcc) merge(o accumulator) error   { return a.s.Merge(o.(rffAcc).s) }
+func (a rffAcc) reset()                      { a.s.Reset() }
+func (a rffAcc) fresh() accumulator          { return rffAcc{rff.NewSketch(a.s.Frequencies())} }
+func (a rffAcc) rows() int64                 { return a.s.Rows() }
+func (a rffAcc) writeFile(path string) error { return a.s.WriteFile(path) }
+
+// sketchFlags are clkit sketch's options.
+type sketchFlags struct {
+	m, threads, dim, k, sampleRows int
+	law, sigma, dtype, format, out string
+	weights, delimiter             string
+	columns                        []string
+	seed                           uint64
+	sigmaFactor                    float64
+	quant, quiet, strict, noHeader bool
+}
+
+func newSketch() *cobra.Command {
+	var f sketchFlags
+	cmd := &cobra.Command{
+		Use:   "sketch [flags] -o OUT.sk INPUT|-",
+		Short: "Sketch a data file (Parquet, .npy, CSV, raw floats) in one streaming pass",
+		Long: `sketch reads the rows of INPUT (a file, or - for stdin) in blocks and adds
+them to a sketch of m random Fourier features, in parallel, with bounded
+memory, then writes the sketch file (atomically). The result does not
+depend on --threads.
+
+Input format from the extension (.parquet, .npy, .csv, .tsv, .f32, .f64)
+unless --format is given (required for stdin; raw floats need --dim).
+
+--sigma auto estimates the kernel scale from the first --sample-rows rows:
+the within-cluster variance (EstimateScale; --k, the number of clusters if
+known, makes it robust with many clusters) times --sigma-factor. Data
+sorted by cluster should be shuffled first, or σ given.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runSketch(cmd, args[0], &f) },
+	}
+	fl := cmd.Flags()
+	fl.IntVar(&f.m, "m", 1000, "number of frequencies")
+	fl.StringVar(&f.law, "law", "adapted", "frequency law: adapted, gaussian or folded")
+	fl.StringVar(&f.sigma, "sigma", "auto", "kernel scale σ: auto, a value, or d comma-separated values")
+	fl.Float64Var(&f.sigmaFactor, "sigma-factor", 2, "with --sigma auto, σ² = factor × estimated cluster variance")
+	fl.IntVar(&f.k, "k", 0, "with --sigma auto, the number of clusters, if known")
+	fl.IntVar(&f.sampleRows, "sample-rows", 200000, "with --sigma auto, rows read for the estimate")
+	fl.Uint64Var(&f.seed, "seed", 1, "seed of the frequencies")
+	fl.StringVar(&f.dtype, "dtype", "f32", "compute precision: f32 (fast) or f64")
+	fl.IntVar(&f.threads, "threads", 0, "sketching goroutines (0 = all cores)")
+	fl.BoolVar(&f.quant, "quant", false, "1-bit quantized sketch (sign of cos and sin)")
+	fl.StringSliceVar(&f.columns, "columns", nil, "columns to use, by name or 0-based index (default all but --weights)")
+	fl.StringVar(&f.weights, "weights", "", "column of per-row weights")
+	fl.IntVar(&f.dim, "dim", 0, "values per row (raw floats, or a 1-D .npy)")
+	fl.StringVar(&f.format, "format", "", "parquet, npy, csv, tsv, raw-f32 or raw-f64 (default from the extension)")
+	fl.StringVar(&f.delimiter, "delimiter", "", "CSV field separator (default , or tab for tsv)")
+	fl.BoolVar(&f.noHeader, "no-header", false, "the CSV has no header line")
+	fl.BoolVar(&f.strict, "strict", false, "missing values are errors (default: such rows are skipped and counted)")
+	fl.BoolVar(&f.quiet, "quiet", false, "no progress bar or summary")
+	fl.StringVarP(&f.out, "output", "o", "", "the sketch file to write (required)")
+	return cmd
+}
+
+// readerOptions turns the flags into dataio options.
+func (f *sketchFlags) readerOptions() (dataio.Options, error) {
+	o := dataio.Options{Columns: f.columns, Weights: f.weights, Dim: f.dim, NoHeader: f.noHeader, Strict: f.strict}
+	switch f.format {
+	case "", dataio.Parquet, dataio.Npy, dataio.CSV, dataio.TSV:
+		o.Format = f.format
+	case "raw-f32", dataio.F32:
+		o.Format = dataio.F32
+	case "raw-f64", dataio.F64:
+		o.Format = dataio.F64
+	default:
+		return o, usagef("--format %q: want parquet, npy, csv, tsv, raw-f32 or raw-f64", f.format)
+	}
+	switch f.dtype {
+	case "f32":
+	case "f64":
+		o.Float64 = true
+	default:
+		return o, usagef("--dtype %q: want f32 or f64", f.dtype)
+	}
+	if f.delimiter != "" {
+		r := []rune(f.delimiter)
+		if f.delimiter == `\t` {
+			r = []rune{'\t'}
+		}
+		if len(r) != 1 {
+			return o, usagef("--delimiter %q: want one character", f.delimiter)
+		}
+		o.Delimiter = r[0]
+	}
+	return o, nil
+}
+
+func parseLaw(s string) (rff.Law, error) {
+	switch strings.ToLower(s) {
+	case "adapted", "adapted-radius":
+		return rff.AdaptedRadius, nil
+	case "gaussian":
+		return rff.Gaussian, nil
+	case "folded", "folded-gaussian":
+		return rff.FoldedGaussian, nil
+	}
+	return 0, usagef("--law %q: want adapted, gaussian or folded", s)
+}
+
+func runSketch(cmd *cobra.Command, input string, f *sketchFlags) error {
+	if f.out == "" {
+		return usagef("sketch needs -o OUT.sk")
+	}
+	if f.m < 1 || f.threads < 0 || f.sampleRows < 100 || !(f.sigmaFactor > 0) {
+		return usagef("--m must be ≥ 1, --threads ≥ 0, --sample-rows ≥ 100, --sigma-factor > 0")
+	}
+	law, err := parseLaw(f.law)
+	if err != nil {
+		return err
+	}
+	ro, err := f.readerOptions()
+	if err != nil {
+		return err
+	}
+	var r dataio.Reader
+	if input == "-" {
+		if ro.Format == "" {
+			return usagef("reading stdin needs --format")
+		}
+		r, err = dataio.NewReader(cmd.InOrStdin(), "stdin", ro)
+	} else {
+		r, err = dataio.Open(input, ro)
+	}
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	d := r.Dim()
+
+	// σ: given, or estimated from the first rows (kept, and sketched first).
+	var sample []*dataio.Block
+	var sigma []float64
+	if f.sigma == "auto" {
+		var s2 float64
+		if sample, s2, err = estimateSigma2(r, d, f); err != nil {
+			return err
+		}
+		sigma = []float64{math.Sqrt(f.sigmaFactor * s2)}
+	} else {
+		for _, p := range strings.Split(f.sigma, ",") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+			if err != nil || !(v > 0) || math.IsInf(v, 0) {
+				return usagef("--sigma %q: want auto, a positive number, or %d of them", f.sigma, d)
+			}
+			sigma = append(sigma, v)
+		}
+		if len(sigma) != 1 && len(sigma) != d {
+			return usagef("--sigma has %d values, want 1 or d=%d", len(sigma), d)
+		}
+	}
+	freq, err := rff.NewFrequencies(rff.Params{Law: law, D: d, M: f.m, Sigma: sigma, Seed: f.seed})
+	if err != nil {
+		return usagef("%v", err)
+	}
+	acc, err := newAccumulator(freq, f.quant)
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	bar := newProgress(cmd.ErrOrStderr(), input, r.Rows(), f.quiet)
+	err = sketchStream(r, input, sample, acc, f.threads, bar.add)
+	bar.finish(err == nil)
+	if err != nil {
+		return err
+	}
+	if err := acc.writeFile(f.out); err != nil {
+		return err
+	}
+	if !f.quiet {
+		el := time.Since(t0).Seconds()
+		fmt.Fprintf(cmd.ErrOrStderr(), "clkit: %d rows (%d skipped), d=%d, m=%d, σ=%s → %s in %.2f s (%.3gM rows/s)\n",
+			acc.rows(), r.Skipped(), d, f.m, floats(sigma), f.out, el, float64(acc.rows())/el/1e6)
+	}
+	return nil
+}
+
+// estimateSigma2 reads up to f.sampleRows rows (at most 64 MB of them) and
+// estimates the cluster variance; it returns the blocks read, to be
+// sketched before the rest.
+func estimateSigma2(r dataio.Reader, d int, f *sketchFlags) ([]*dataio.Block, float64, error) {
+	limit := max(100, min(f.sampleRows, (64<<20)/(8*d)))
+	var blocks []*dataio.Block
+	var x []float64
+	for len(x) < limit*d {
+		b := new(dataio.Block)
+		err := r.Next(b)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		blocks = append(blocks, b)
+		if b.X32 != nil {
+			for _, v := range b.X32[:b.Rows*d] {
+				x = append(x, float64(v))
+			}
+		} else {
+			x = append(x, b.X64[:b.Rows*d]...)
+		}
+	}
+	if len(x) < 2*d {
+		return nil, 0, errors.New("--sigma auto: the input has fewer than 2 rows")
+	}
+	res, err := solver.EstimateScale(x, d, solver.ScaleOptions{Seed: f.seed, K: f.k})
+	if err != nil {
+		return nil, 0, fmt.Errorf("--sigma auto: %w (give --sigma)", err)
+	}
+	return blocks, res.Sigma2, nil
+}
+
+// sketchStream adds every row of r (after the already read blocks first)
+// into acc with the given number of goroutines. Each block is sketched
+// into its own partial sketch and the partials are merged in block order,
+// so the result is the same for any number of goroutines. At most a few
+// blocks per goroutine are in memory. The first error in row order wins.
+func sketchStream(r dataio.Reader, name string, first []*dataio.Block, acc accumulator, threads int, progress func(rows int)) error {
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	d := r.Dim()
+	type job struct {
+		seq  int
+		blk  *dataio.Block
+		part accumulator
+		err  error
+	}
+	type readEnd struct {
+		blocks int
+		err    error
+	}
+	inFlight := 2*threads + 2
+	free := make(chan *dataio.Block, inFlight)
+	for range inFlight {
+		free <- new(dataio.Block)
+	}
+	parts := make(chan accumulator, inFlight+len(first))
+	for range cap(parts) {
+		parts <- acc.fresh()
+	}
+	jobs := make(chan job, inFlight)
+	done := make(chan job, inFlight)
+	stop := make(chan struct{})
+	ended := make(chan readEnd, 1)
+
+	go func() { // reader: blocks in order, numbered
+		defer close(jobs)
+		seq := 0
+		send := func(b *dataio.Block) bool {
+			select {
+			case jobs <- job{seq: seq, blk: b}:
+				seq++
+				return true
+			case <-stop:
+				return false
+			}
+		}
+		for _, b := range first {
+			if !send(b) {
+				return
+			}
+		}
+		for {
+			var b *dataio.Block
+			select {
+			case b = <-free:
+			case <-stop:
+				return
+			}
+			if err := r.Next(b); err != nil {
+				if err == io.EOF {
+					err = nil
+				}
+				ended <- readEnd{seq, err}
+				return
+			}
+			if !send(b) {
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
+	for range threads { // sketchers
+		wg.Go(func() {
+			for j := range jobs {
+				j.part = <-parts
+				j.part.reset()
+				j.err = j.part.add(j.blk, d)
+				done <- j
+			}
+		})
+	}
+	go func() { wg.Wait(); close(done) }()
+	// On return, stop the reader and let the sketchers drain.
+	defer func() {
+		close(stop)
+		go func() {
+			for range done {
+			}
+		}()
+	}()
+
+	pending := map[int]job{}
+	total, next := -1, 0
+	var readErr error
+	for total < 0 || next < total {
+		j, ok := pending[next]
+		if !ok {
+			select {
+			case j := <-done:
+				pending[j.seq] = j
+			case e := <-ended:
+				total, readErr = e.blocks, e.err
+			}
+			continue
+		}
+		delete(pending, next)
+		next++
+		if j.err != nil {
+			return blockError(j.err, j.blk, name, r.Columns())
+		}
+		if err := acc.merge(j.part); err != nil {
+			return err
+		}
+		progress(j.blk.Rows)
+		parts <- j.part
+		select {
+		case free <- j.blk:
+		default: // one of the σ sample's blocks, beyond the pool
+		}
+	}
+	return readErr
+}
+
+// blockError names the file, source row and column of a sketch's RowError.
+func blockError(err error, b *dataio.Block, name string, cols []string) error {
+	row, col, msg := -1, 0, ""
+	var re *rff.RowError
+	var qe *quant.RowError
+	switch {
+	case errors.As(err, &re):
+		row, col, msg = re.Row, re.Col, re.Msg
+	case errors.As(err, &qe):
+		row, col, msg = qe.Row, qe.Col, qe.Msg
+	}
+	if row >= 0 {
+		c := "weight"
+		if col >= 0 && col < len(cols) {
+			c = cols[col]
+		}
+		return &dataio.Error{File: name, Row: b.Row(row), Column: c, Msg: msg}
+	}
+	return fmt.Errorf("%s: rows %d..: %w", name, b.FirstRow, err)
+}
+
+func newAccumulator(f *rff.Frequencies, quantized bool) (accumulator, error) {
+	if quantized {
+		q, err := quant.NewSketch(f)
+		return quantAcc{q}, err
+	}
+	return rffAcc{rff.NewSketch(f)}, nil
+}
+
+type quantAcc struct{ s *quant.Sketch }
+
+func (a quantAcc) add(b *dataio.Block, d int) error {
+	if b.X32 != nil {
+		return a.s.AddF32(b.X32[:b.Rows*d], b.W32)
+	}
+	return a.s.AddF64(b.X64[:b.Rows*d], b.W64)
+}
+func (a quantAcc) merge(o accumulator) error   { return a.s.Merge(o.(quantAcc).s) }
+func (a quantAcc) reset()                      { a.s.Reset() }
+func (a quantAcc) rows() int64                 { return a.s.Rows() }
+func (a quantAcc) writeFile(path string) error { return a.s.WriteFile(path) }
+func (a quantAcc) fresh() accumulator {
+	q, _ := quant.NewSketch(a.s.Frequencies()) // accepted once already
+	return quantAcc{q}
+}
