@@ -40,6 +40,9 @@ test-arm64:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzKernels -fuzztime 12000x ./rff
 	$(GO) test -run '^$$' -fuzz FuzzUnmarshal -fuzztime 200000x ./rff
+	$(GO) test -run '^$$' -fuzz FuzzUnmarshal -fuzztime 100000x ./quant
+	$(GO) test -run '^$$' -fuzz FuzzCSV -fuzztime 50000x ./dataio
+	$(GO) test -run '^$$' -fuzz FuzzNpyHeader -fuzztime 50000x ./dataio
 
 bench:
 	$(GO) run ./cmd/clkit bench
