@@ -1470,7 +1470,7 @@ v0_p1_done:
 	RET
 
 // func countF64AVX512(x *float64, n int, d int, om *float64, xi *float64, nb int, cc *uint32, cs *uint32)
-// Requires: AVX, AVX2, AVX512DQ, AVX512F
+// Requires: AVX, AVX512DQ, AVX512F
 TEXT ·countF64AVX512(SB), NOSPLIT, $0-64
 	MOVQ         d+16(FP), AX
 	CMPQ         AX, $0x20
@@ -1666,34 +1666,34 @@ k2:
 
 v1_p0_next:
 	// add the counts into cc, cs
-	MOVQ    cc+48(FP), BX
-	VPMOVQD Z1, Y1
-	VPADDD  (BX)(AX*4), Y1, Y1
-	VMOVDQU Y1, (BX)(AX*4)
-	VPMOVQD Z2, Y2
-	VPADDD  32(BX)(AX*4), Y2, Y2
-	VMOVDQU Y2, 32(BX)(AX*4)
-	VPMOVQD Z3, Y3
-	VPADDD  64(BX)(AX*4), Y3, Y3
-	VMOVDQU Y3, 64(BX)(AX*4)
-	VPMOVQD Z4, Y4
-	VPADDD  96(BX)(AX*4), Y4, Y4
-	VMOVDQU Y4, 96(BX)(AX*4)
-	MOVQ    cs+56(FP), BX
-	VPMOVQD Z5, Y5
-	VPADDD  (BX)(AX*4), Y5, Y5
-	VMOVDQU Y5, (BX)(AX*4)
-	VPMOVQD Z6, Y6
-	VPADDD  32(BX)(AX*4), Y6, Y6
-	VMOVDQU Y6, 32(BX)(AX*4)
-	VPMOVQD Z7, Y7
-	VPADDD  64(BX)(AX*4), Y7, Y7
-	VMOVDQU Y7, 64(BX)(AX*4)
-	VPMOVQD Z8, Y8
-	VPADDD  96(BX)(AX*4), Y8, Y8
-	VMOVDQU Y8, 96(BX)(AX*4)
-	ADDQ    $0x20, AX
-	JMP     v1_p0_group
+	MOVQ      cc+48(FP), BX
+	VPMOVZXDQ (BX)(AX*4), Z9
+	VPADDQ    Z9, Z1, Z1
+	VPMOVQD   Z1, (BX)(AX*4)
+	VPMOVZXDQ 32(BX)(AX*4), Z1
+	VPADDQ    Z1, Z2, Z2
+	VPMOVQD   Z2, 32(BX)(AX*4)
+	VPMOVZXDQ 64(BX)(AX*4), Z1
+	VPADDQ    Z1, Z3, Z3
+	VPMOVQD   Z3, 64(BX)(AX*4)
+	VPMOVZXDQ 96(BX)(AX*4), Z1
+	VPADDQ    Z1, Z4, Z4
+	VPMOVQD   Z4, 96(BX)(AX*4)
+	MOVQ      cs+56(FP), BX
+	VPMOVZXDQ (BX)(AX*4), Z1
+	VPADDQ    Z1, Z5, Z5
+	VPMOVQD   Z5, (BX)(AX*4)
+	VPMOVZXDQ 32(BX)(AX*4), Z1
+	VPADDQ    Z1, Z6, Z6
+	VPMOVQD   Z6, 32(BX)(AX*4)
+	VPMOVZXDQ 64(BX)(AX*4), Z1
+	VPADDQ    Z1, Z7, Z7
+	VPMOVQD   Z7, 64(BX)(AX*4)
+	VPMOVZXDQ 96(BX)(AX*4), Z1
+	VPADDQ    Z1, Z8, Z8
+	VPMOVQD   Z8, 96(BX)(AX*4)
+	ADDQ      $0x20, AX
+	JMP       v1_p0_group
 
 v1_p0_done:
 	// groups of 16 frequencies, 2 rows × 2 vectors
@@ -1817,22 +1817,22 @@ k4:
 
 v1_p1_next:
 	// add the counts into cc, cs
-	MOVQ    cc+48(FP), BX
-	VPMOVQD Z1, Y1
-	VPADDD  (BX)(AX*4), Y1, Y1
-	VMOVDQU Y1, (BX)(AX*4)
-	VPMOVQD Z2, Y2
-	VPADDD  32(BX)(AX*4), Y2, Y2
-	VMOVDQU Y2, 32(BX)(AX*4)
-	MOVQ    cs+56(FP), BX
-	VPMOVQD Z3, Y3
-	VPADDD  (BX)(AX*4), Y3, Y3
-	VMOVDQU Y3, (BX)(AX*4)
-	VPMOVQD Z4, Y4
-	VPADDD  32(BX)(AX*4), Y4, Y4
-	VMOVDQU Y4, 32(BX)(AX*4)
-	ADDQ    $0x10, AX
-	JMP     v1_p1_group
+	MOVQ      cc+48(FP), BX
+	VPMOVZXDQ (BX)(AX*4), Z5
+	VPADDQ    Z5, Z1, Z1
+	VPMOVQD   Z1, (BX)(AX*4)
+	VPMOVZXDQ 32(BX)(AX*4), Z1
+	VPADDQ    Z1, Z2, Z2
+	VPMOVQD   Z2, 32(BX)(AX*4)
+	MOVQ      cs+56(FP), BX
+	VPMOVZXDQ (BX)(AX*4), Z1
+	VPADDQ    Z1, Z3, Z3
+	VPMOVQD   Z3, (BX)(AX*4)
+	VPMOVZXDQ 32(BX)(AX*4), Z1
+	VPADDQ    Z1, Z4, Z4
+	VPMOVQD   Z4, 32(BX)(AX*4)
+	ADDQ      $0x10, AX
+	JMP       v1_p1_group
 
 v1_p1_done:
 	VZEROUPPER
@@ -2107,34 +2107,34 @@ k6:
 
 v0_p0_next:
 	// add the counts into cc, cs
-	MOVQ    cc+48(FP), SI
-	VPMOVQD Z1, Y1
-	VPADDD  (SI)(AX*4), Y1, Y1
-	VMOVDQU Y1, (SI)(AX*4)
-	VPMOVQD Z2, Y2
-	VPADDD  32(SI)(AX*4), Y2, Y2
-	VMOVDQU Y2, 32(SI)(AX*4)
-	VPMOVQD Z3, Y3
-	VPADDD  64(SI)(AX*4), Y3, Y3
-	VMOVDQU Y3, 64(SI)(AX*4)
-	VPMOVQD Z4, Y4
-	VPADDD  96(SI)(AX*4), Y4, Y4
-	VMOVDQU Y4, 96(SI)(AX*4)
-	MOVQ    cs+56(FP), SI
-	VPMOVQD Z5, Y5
-	VPADDD  (SI)(AX*4), Y5, Y5
-	VMOVDQU Y5, (SI)(AX*4)
-	VPMOVQD Z6, Y6
-	VPADDD  32(SI)(AX*4), Y6, Y6
-	VMOVDQU Y6, 32(SI)(AX*4)
-	VPMOVQD Z7, Y7
-	VPADDD  64(SI)(AX*4), Y7, Y7
-	VMOVDQU Y7, 64(SI)(AX*4)
-	VPMOVQD Z8, Y8
-	VPADDD  96(SI)(AX*4), Y8, Y8
-	VMOVDQU Y8, 96(SI)(AX*4)
-	ADDQ    $0x20, AX
-	JMP     v0_p0_group
+	MOVQ      cc+48(FP), SI
+	VPMOVZXDQ (SI)(AX*4), Z9
+	VPADDQ    Z9, Z1, Z1
+	VPMOVQD   Z1, (SI)(AX*4)
+	VPMOVZXDQ 32(SI)(AX*4), Z1
+	VPADDQ    Z1, Z2, Z2
+	VPMOVQD   Z2, 32(SI)(AX*4)
+	VPMOVZXDQ 64(SI)(AX*4), Z1
+	VPADDQ    Z1, Z3, Z3
+	VPMOVQD   Z3, 64(SI)(AX*4)
+	VPMOVZXDQ 96(SI)(AX*4), Z1
+	VPADDQ    Z1, Z4, Z4
+	VPMOVQD   Z4, 96(SI)(AX*4)
+	MOVQ      cs+56(FP), SI
+	VPMOVZXDQ (SI)(AX*4), Z1
+	VPADDQ    Z1, Z5, Z5
+	VPMOVQD   Z5, (SI)(AX*4)
+	VPMOVZXDQ 32(SI)(AX*4), Z1
+	VPADDQ    Z1, Z6, Z6
+	VPMOVQD   Z6, 32(SI)(AX*4)
+	VPMOVZXDQ 64(SI)(AX*4), Z1
+	VPADDQ    Z1, Z7, Z7
+	VPMOVQD   Z7, 64(SI)(AX*4)
+	VPMOVZXDQ 96(SI)(AX*4), Z1
+	VPADDQ    Z1, Z8, Z8
+	VPMOVQD   Z8, 96(SI)(AX*4)
+	ADDQ      $0x20, AX
+	JMP       v0_p0_group
 
 v0_p0_done:
 	// groups of 16 frequencies, 4 rows × 2 vectors
@@ -2298,22 +2298,22 @@ k8:
 
 v0_p1_next:
 	// add the counts into cc, cs
-	MOVQ    cc+48(FP), SI
-	VPMOVQD Z1, Y1
-	VPADDD  (SI)(AX*4), Y1, Y1
-	VMOVDQU Y1, (SI)(AX*4)
-	VPMOVQD Z2, Y2
-	VPADDD  32(SI)(AX*4), Y2, Y2
-	VMOVDQU Y2, 32(SI)(AX*4)
-	MOVQ    cs+56(FP), SI
-	VPMOVQD Z3, Y3
-	VPADDD  (SI)(AX*4), Y3, Y3
-	VMOVDQU Y3, (SI)(AX*4)
-	VPMOVQD Z4, Y4
-	VPADDD  32(SI)(AX*4), Y4, Y4
-	VMOVDQU Y4, 32(SI)(AX*4)
-	ADDQ    $0x10, AX
-	JMP     v0_p1_group
+	MOVQ      cc+48(FP), SI
+	VPMOVZXDQ (SI)(AX*4), Z5
+	VPADDQ    Z5, Z1, Z1
+	VPMOVQD   Z1, (SI)(AX*4)
+	VPMOVZXDQ 32(SI)(AX*4), Z1
+	VPADDQ    Z1, Z2, Z2
+	VPMOVQD   Z2, 32(SI)(AX*4)
+	MOVQ      cs+56(FP), SI
+	VPMOVZXDQ (SI)(AX*4), Z1
+	VPADDQ    Z1, Z3, Z3
+	VPMOVQD   Z3, (SI)(AX*4)
+	VPMOVZXDQ 32(SI)(AX*4), Z1
+	VPADDQ    Z1, Z4, Z4
+	VPMOVQD   Z4, 32(SI)(AX*4)
+	ADDQ      $0x10, AX
+	JMP       v0_p1_group
 
 v0_p1_done:
 	VZEROUPPER

@@ -551,11 +551,12 @@ func (k *qkern) flushCounts(g *qregs) {
 				VPADDD(at, acc, acc)
 				VMOVDQU(acc, at)
 			case k.evex:
-				// 8 qword counters → 8 dwords (wrapping)
-				y := acc.AsY()
-				VPMOVQD(acc, y)
-				VPADDD(at, y, y)
-				VMOVDQU(y, at)
+				// 8 qword counters: add the dwords widened, store the
+				// low halves (wrapping); AVX512F only
+				old := k.vec()
+				VPMOVZXDQ(at, old)
+				VPADDQ(old, acc, acc)
+				VPMOVQD(acc, at)
 			default:
 				// 4 qword counters → 4 dwords: the low dword of each
 				x := acc.AsX()
