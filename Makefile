@@ -5,34 +5,38 @@ GO ?= go
 
 all: vet test
 
-# Regenerate the amd64 assembly and its Go stubs from rff/asm (avo).
+# Regenerate the amd64 assembly and its Go stubs from rff/asm (avo): the
+# sincos kernels of rff and the 1-bit kernels of quant.
 generate:
 	cd rff && $(GO) generate
+	cd quant && $(GO) generate
 
 # CI: regenerating must reproduce the committed files byte for byte.
+QUANT_GEN = quant/kernel_amd64.s quant/kernel_amd64_stubs.go
 check-generate: generate
-	git diff --exit-code -- rff
-	test -z "$$(git status --porcelain -- rff)"
+	git diff --exit-code -- rff $(QUANT_GEN)
+	test -z "$$(git status --porcelain -- rff $(QUANT_GEN))"
 
 test:
 	$(GO) test ./...
 
-# The purego build changes only rff's kernels: rff in full, the rest -short.
+# The purego build changes only the kernels of rff and quant: those in
+# full, the rest -short.
 test-purego:
-	$(GO) test -tags purego ./rff/...
+	$(GO) test -tags purego ./rff/... ./quant
 	$(GO) test -tags purego -short ./...
 
 # Every kernel reachable on this CPU, then the fallbacks forced by env.
 test-noasm:
-	CLKIT_NOAVX512=1 $(GO) test ./rff
-	CLKIT_NOASM=1 $(GO) test ./rff
+	CLKIT_NOAVX512=1 $(GO) test ./rff ./quant
+	CLKIT_NOASM=1 $(GO) test ./rff ./quant
 
-# NEON under emulation (Debian package qemu-user-static): rff in full, and
-# with -short the packages that are quick emulated. The decoders (solver)
-# and the data loader have no per-architecture code and would take many
+# NEON under emulation (Debian package qemu-user-static): rff and quant in
+# full, and with -short the packages that are quick emulated. The decoders
+# (solver) and the data loader have no per-architecture code and would take many
 # minutes under qemu: the native and purego runs cover them.
 test-arm64:
-	GOARCH=arm64 $(GO) test -exec qemu-aarch64-static ./rff/...
+	GOARCH=arm64 $(GO) test -exec qemu-aarch64-static ./rff/... ./quant
 	GOARCH=arm64 $(GO) test -exec qemu-aarch64-static -short $$($(GO) list ./... | grep -v -e '/solver$$' -e '/internal/datasets$$')
 
 # Budgets are counts, not durations: Go 1.26's fuzz coordinator can fail a
@@ -40,6 +44,7 @@ test-arm64:
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzKernels -fuzztime 12000x ./rff
 	$(GO) test -run '^$$' -fuzz FuzzUnmarshal -fuzztime 200000x ./rff
+	$(GO) test -run '^$$' -fuzz FuzzKernels -fuzztime 12000x ./quant
 	$(GO) test -run '^$$' -fuzz FuzzUnmarshal -fuzztime 100000x ./quant
 	$(GO) test -run '^$$' -fuzz FuzzCSV -fuzztime 50000x ./dataio
 	$(GO) test -run '^$$' -fuzz FuzzNpyHeader -fuzztime 50000x ./dataio

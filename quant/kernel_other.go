@@ -1,5 +1,7 @@
+//go:build purego || !(amd64 || arm64)
+
 package quant
 
-// Until the assembly kernels land, only the pure-Go kernel exists.
-// TODO(quant kernels): restore the build tag purego || !(amd64 || arm64).
+// Without assembly (the purego tag or another architecture) only the
+// pure-Go kernel exists.
 func archKernels() []kernel { return nil }

@@ -5,6 +5,11 @@
 // (see rff/gen.go). Four kernels: AVX-512 and AVX2+FMA, float32 and
 // float64, each the same algorithm as its pure-Go twin in
 // rff/kernel_generic.go.
+//
+// With -kernels quant it generates the 1-bit kernels of package quant
+// instead (see quant/gen.go and quant.go): count and codes, float32 and
+// float64, AVX-512 and AVX2+FMA, each bit for bit its twin in
+// quant/kernel_generic.go.
 package main
 
 import (
@@ -30,8 +35,29 @@ var (
 	tilesAVX2F64   = []tileFor{{4, tile{R: 8, F: 1, Consts: 2, I: 1}}, {1, tile{R: 4, F: 1, Consts: 3, I: 2}}}
 )
 
+var kernels = flag.String("kernels", "rff", "which kernels to generate: rff or quant")
+
 func main() {
+	flag.Parse()
 	ConstraintExpr("!purego")
+	switch *kernels {
+	case "rff":
+		emitRFFKernels()
+	case "quant":
+		emitQuantKernels()
+	default:
+		fmt.Fprintf(os.Stderr, "unknown -kernels %q\n", *kernels)
+		os.Exit(2)
+	}
+	Generate()
+	if err := checkVEX(flag.Lookup("out").Value.String()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// emitRFFKernels writes the four sincos kernels of package rff.
+func emitRFFKernels() {
 	f32.sc, f64.sc = consts32, consts64
 	emitConsts(&f32, consts32)
 	emitConsts(&f64, consts64)
@@ -40,11 +66,6 @@ func main() {
 	newKern(avx512, f64).emitKernel("sketchF64Go", tilesAVX512F64)
 	newKern(avx2, f32).emitKernel("sketchF32Go", tilesAVX2F32)
 	newKern(avx2, f64).emitKernel("sketchF64Go", tilesAVX2F64)
-	Generate()
-	if err := checkVEX(flag.Lookup("out").Value.String()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
 }
 
 // checkVEX fails if an AVX2 function uses a register or an instruction
