@@ -17,7 +17,8 @@ import (
 //
 //	v       = u − rint(u)        (round half to even; exact)
 //	cos bit = |v| < 1/4          sign(cos 2πu) = +1 (ties cos = 0 → 0 bit)
-//	sin bit = v > 0              sign(sin 2πu) = +1 (v = ±0, ±1/2 → 0 bit)
+//	sin bit = v > 0              sign(sin 2πu) = +1 (ties sin = 0: v = ±0 and
+//	                             −1/2 → 0 bit, v = +1/2 → 1 bit)
 //
 // rint may be the magic-number add or a round instruction: both give the
 // same bits while |u| < 2²² (float32) or 2⁵¹ (float64). Because every step
