@@ -304,3 +304,29 @@ func TestSketchNaNInNpy(t *testing.T) {
 		}
 	}
 }
+
+// kmeans --plot --data draws the model over a sample of the data file.
+func TestPlotWithData(t *testing.T) {
+	dir := t.TempDir()
+	npy, _ := writeInputs(t, dir, mixtureRows(3000))
+	sk := filepath.Join(dir, "a.sk")
+	if _, err := run(t, "sketch", "--m", "60", "--sigma", "1", "--quiet", "-o", sk, npy); err != nil {
+		t.Fatal(err)
+	}
+	png := filepath.Join(dir, "p.png")
+	if _, err := run(t, "gmm", "-k", "3", "--plot", png, "--data", npy, sk); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(png)
+	if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG")) {
+		t.Fatalf("plot: %v", err)
+	}
+	// Data of another dimension is refused.
+	other := filepath.Join(dir, "o.npy")
+	var buf bytes.Buffer
+	writeNpy(&buf, make([]float64, 30), 10, 3)
+	os.WriteFile(other, buf.Bytes(), 0o644)
+	if _, err := run(t, "kmeans", "-k", "3", "--plot", png, "--data", other, sk); err == nil || !strings.Contains(err.Error(), "d=2") {
+		t.Errorf("wrong-dimension data: %v", err)
+	}
+}
