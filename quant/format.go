@@ -6,7 +6,6 @@ import (
 	"hash/crc32"
 	"math"
 	"os"
-	"slices"
 
 	"github.com/clkit/clkit/internal/atomicfile"
 	"github.com/clkit/clkit/internal/box"
@@ -169,7 +168,7 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 		ones[i] = v
 	}
 	pl := s.p
-	if pl == nil || pl.fp != fp || !sameParams(pl.f.Params(), prm) {
+	if pl == nil || pl.fp != fp || !pl.f.Params().Equal(prm) {
 		f, err := rff.NewFrequencies(prm)
 		if err != nil {
 			return &FormatError{"bad parameters: " + err.Error()}
@@ -188,11 +187,6 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 	*s = Sketch{p: pl, k: k, cntC: cnt[:m:m], cntS: cnt[m:], onesC: ones[:m:m], onesS: ones[m:],
 		urows: int64(urows), rows: int64(rows), wsum: wsum, box: bx}
 	return nil
-}
-
-func sameParams(p, q rff.Params) bool {
-	return p.Law == q.Law && p.D == q.D && p.M == q.M && p.Seed == q.Seed &&
-		p.NoDither == q.NoDither && slices.Equal(p.Sigma, q.Sigma)
 }
 
 // WriteFile writes the sketch to path atomically: to a temporary file in the

@@ -129,18 +129,9 @@ func freqIndex(c, bit int) (j int, sin bool) {
 }
 
 // RowError reports bad input: the row (0-based, within the block passed to
-// Add or Encode) and column, and what is wrong.
-type RowError struct {
-	Row, Col int // Col is -1 for a weight
-	Msg      string
-}
-
-func (e *RowError) Error() string {
-	if e.Col < 0 {
-		return fmt.Sprintf("quant: row %d: weight %s", e.Row, e.Msg)
-	}
-	return fmt.Sprintf("quant: row %d, column %d: %s", e.Row, e.Col, e.Msg)
-}
+// Add or Encode) and column, and what is wrong. It is rff's type, so
+// callers handle bad rows of both kinds of sketch alike.
+type RowError = rff.RowError
 
 type float interface{ ~float32 | ~float64 }
 

@@ -151,7 +151,7 @@ func (s *Sketch) UnmarshalBinary(data []byte) error {
 		return &FormatError{"implausible row count or weight"}
 	}
 	f := s.freq
-	if f == nil || f.fp != fp || !f.p.equal(p) {
+	if f == nil || f.fp != fp || !f.p.Equal(p) {
 		var err error
 		if f, err = NewFrequencies(p); err != nil {
 			return &FormatError{"bad parameters: " + err.Error()}

@@ -63,7 +63,8 @@ const (
 	MaxM = 1 << 24
 )
 
-func (p Params) equal(q Params) bool {
+// Equal reports whether p and q describe the same frequencies.
+func (p Params) Equal(q Params) bool {
 	return p.Law == q.Law && p.D == q.D && p.M == q.M && p.Seed == q.Seed &&
 		p.NoDither == q.NoDither && slices.Equal(p.Sigma, q.Sigma)
 }

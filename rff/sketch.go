@@ -168,7 +168,8 @@ func (s *Sketch) Merge(o *Sketch) error {
 
 // RowError reports bad input: the row (0-based, within the block passed to
 // Add) and column, and what is wrong. Callers reading files add the file
-// name and the block's offset.
+// name and the block's offset. Package quant reports its bad rows with it
+// too, so the message names no package.
 type RowError struct {
 	Row, Col int // Col is -1 for a weight
 	Msg      string
@@ -176,9 +177,9 @@ type RowError struct {
 
 func (e *RowError) Error() string {
 	if e.Col < 0 {
-		return fmt.Sprintf("rff: row %d: weight %s", e.Row, e.Msg)
+		return fmt.Sprintf("row %d: weight %s", e.Row, e.Msg)
 	}
-	return fmt.Sprintf("rff: row %d, column %d: %s", e.Row, e.Col, e.Msg)
+	return fmt.Sprintf("row %d, column %d: %s", e.Row, e.Col, e.Msg)
 }
 
 type float interface{ ~float32 | ~float64 }

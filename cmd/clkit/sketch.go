@@ -379,21 +379,13 @@ func sketchStream(r dataio.Reader, name string, first []*dataio.Block, acc accum
 
 // blockError names the file, source row and column of a sketch's RowError.
 func blockError(err error, b *dataio.Block, name string, cols []string) error {
-	row, col, msg := -1, 0, ""
-	var re *rff.RowError
-	var qe *quant.RowError
-	switch {
-	case errors.As(err, &re):
-		row, col, msg = re.Row, re.Col, re.Msg
-	case errors.As(err, &qe):
-		row, col, msg = qe.Row, qe.Col, qe.Msg
-	}
-	if row >= 0 {
+	var re *rff.RowError // quant reports with the same type
+	if errors.As(err, &re) {
 		c := "weight"
-		if col >= 0 && col < len(cols) {
-			c = cols[col]
+		if re.Col >= 0 && re.Col < len(cols) {
+			c = cols[re.Col]
 		}
-		return &dataio.Error{File: name, Row: b.Row(row), Column: c, Msg: msg}
+		return &dataio.Error{File: name, Row: b.Row(re.Row), Column: c, Msg: re.Msg}
 	}
 	return fmt.Errorf("%s: rows %d..: %w", name, b.FirstRow, err)
 }
