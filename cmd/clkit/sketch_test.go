@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -67,6 +68,7 @@ func TestSketchCommandMatchesAPI(t *testing.T) {
 		{"npy-3", []string{npy, "--threads", "3"}},
 		{"csv", []string{csv, "--columns", "u,v"}},
 		{"stdin", []string{"-", "--format", "npy"}},
+		{"raw", []string{rawPath(t, dir, x), "--format", "raw-f64", "--dim", "2"}},
 	} {
 		out := filepath.Join(dir, c.name+".sk")
 		args := append([]string{"sketch", "--m", "90", "--sigma", "1", "--seed", "4", "--dtype", "f64", "--quiet", "-o", out}, c.args...)
@@ -129,6 +131,19 @@ func TestSketchCommandMatchesAPI(t *testing.T) {
 			t.Fatalf("merged halves: z[%d] = %v, whole %v", j, gr[j], zr[j])
 		}
 	}
+}
+
+// rawPath writes x as raw little-endian float64 values.
+func rawPath(t *testing.T, dir string, x []float64) string {
+	p := filepath.Join(dir, "x.bin")
+	b := make([]byte, 0, 8*len(x))
+	for _, v := range x {
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
+	}
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 func runWithStdin(t *testing.T, in *os.File, args ...string) error {
