@@ -21,10 +21,12 @@ test:
 	$(GO) test ./...
 
 # The purego build changes only the kernels of rff and quant: those in
-# full, the rest -short.
+# full, the rest -short. The decoders (solver) and the data-set loader have
+# no per-architecture code and are covered by the native run.
+NO_ARCH_CODE = grep -v -e '/solver$$' -e '/internal/datasets$$'
 test-purego:
 	$(GO) test -tags purego ./rff/... ./quant
-	$(GO) test -tags purego -short ./...
+	$(GO) test -tags purego -short $$($(GO) list ./... | $(NO_ARCH_CODE))
 
 # Every kernel reachable on this CPU, then the fallbacks forced by env.
 test-noasm:
@@ -37,7 +39,7 @@ test-noasm:
 # minutes under qemu: the native and purego runs cover them.
 test-arm64:
 	GOARCH=arm64 $(GO) test -exec qemu-aarch64-static ./rff/... ./quant
-	GOARCH=arm64 $(GO) test -exec qemu-aarch64-static -short $$($(GO) list ./... | grep -v -e '/solver$$' -e '/internal/datasets$$')
+	GOARCH=arm64 $(GO) test -exec qemu-aarch64-static -short $$($(GO) list ./... | $(NO_ARCH_CODE))
 
 # Budgets are counts, not durations: Go 1.26's fuzz coordinator can fail a
 # duration-bounded run at its deadline with no crasher (golang/go#75804).
