@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/clkit/clkit/internal/prng"
 )
 
 // Law is the distribution the frequencies ω_j are drawn from. Every law is
@@ -124,13 +126,13 @@ func NewFrequencies(p Params) (*Frequencies, error) {
 		}
 		return p.Sigma[k]
 	}
-	r := newRNG(p.Seed, 1)
+	r := prng.New(p.Seed, 1)
 	u := make([]float64, d)
 	for j := 0; j < m; j++ {
 		w := f.omega[j*d : (j+1)*d]
 		if p.Law == Gaussian {
 			for k := range w {
-				w[k] = r.normal() / sig(k)
+				w[k] = r.Normal() / sig(k)
 			}
 			continue
 		}
@@ -138,13 +140,13 @@ func NewFrequencies(p Params) (*Frequencies, error) {
 		// left to right with explicit rounding, so it is portable).
 		var n2 float64
 		for k := range u {
-			u[k] = r.normal()
+			u[k] = r.Normal()
 			n2 += float64(u[k] * u[k])
 		}
 		norm := math.Sqrt(n2)
 		var rad float64
 		if p.Law == FoldedGaussian {
-			rad = math.Abs(r.normal())
+			rad = math.Abs(r.Normal())
 		} else {
 			rad = adaptedRadius(r)
 		}
@@ -153,9 +155,9 @@ func NewFrequencies(p Params) (*Frequencies, error) {
 		}
 	}
 	if !p.NoDither {
-		rx := newRNG(p.Seed, 2)
+		rx := prng.New(p.Seed, 2)
 		for j := range f.xi {
-			f.xi[j] = 2 * math.Pi * rx.uniform()
+			f.xi[j] = 2 * math.Pi * rx.Uniform()
 		}
 	}
 	f.fp = f.fingerprint()
@@ -167,17 +169,17 @@ func NewFrequencies(p Params) (*Frequencies, error) {
 // rejection from the envelope R(1+R/2)exp(−R²/2), a mixture of a Rayleigh
 // law (weight 1) and a chi law with 3 degrees of freedom (weight
 // ½·sqrt(π/2)); acceptance sqrt(1+R²/4)/(1+R/2) ≥ 0.74 on average.
-func adaptedRadius(r *rng) float64 {
+func adaptedRadius(r *prng.Stream) float64 {
 	const pRayleigh = 1 / (1 + 0.62665706865775012560) // 1/(1+½·sqrt(π/2))
 	for {
 		var rad float64
-		if r.uniform() < pRayleigh {
-			rad = math.Sqrt(-2 * portableLog(1-r.uniform()))
+		if r.Uniform() < pRayleigh {
+			rad = math.Sqrt(-2 * prng.Log(1-r.Uniform()))
 		} else {
-			a, b, c := r.normal(), r.normal(), r.normal()
+			a, b, c := r.Normal(), r.Normal(), r.Normal()
 			rad = math.Sqrt(float64(a*a) + float64(b*b) + float64(c*c))
 		}
-		if float64(r.uniform()*float64(1+rad/2)) < math.Sqrt(1+float64(rad*rad)/4) {
+		if float64(r.Uniform()*float64(1+rad/2)) < math.Sqrt(1+float64(rad*rad)/4) {
 			return rad
 		}
 	}

@@ -30,24 +30,6 @@ func TestGoldenFingerprint(t *testing.T) {
 	}
 }
 
-func TestPortableLog(t *testing.T) {
-	r := newRNG(3, 3)
-	for i := 0; i < 200000; i++ {
-		x := math.Ldexp(1+r.uniform(), int(r.next()%200)-100)
-		if i%2 == 0 {
-			x = r.uniform() + 0x1p-60
-		}
-		got, want := portableLog(x), math.Log(x)
-		// Both are within 1 ulp of the true value, so within 2 of each other.
-		if ulp := math.Nextafter(want, math.Inf(1)) - want; math.Abs(got-want) > 2*ulp {
-			t.Fatalf("portableLog(%v) = %v, math.Log = %v", x, got, want)
-		}
-	}
-	if portableLog(1) != 0 {
-		t.Errorf("portableLog(1) = %v", portableLog(1))
-	}
-}
-
 func mean(xs []float64) float64 {
 	var s float64
 	for _, x := range xs {

@@ -1,14 +1,19 @@
-package rff
-
-import "math"
-
-// rng is the portable random stream behind every frequency draw:
+// Package prng is the portable random stream behind every seeded draw in
+// clkit (frequencies, network initialisation, training batches):
 // xoshiro256** seeded through SplitMix64. Its output, and everything derived
-// from it in this file, is specified bit for bit so that the same seed gives
-// the same Ω on every platform and build. Floating-point code here converts
-// products explicitly (float64(a*b)) so no compiler may fuse them into FMAs,
-// which arm64 would otherwise do.
-type rng struct{ s [4]uint64 }
+// from it here, is specified bit for bit, so the same seed gives the same
+// numbers on every platform and build.
+package prng
+
+import (
+	"math"
+	"math/bits"
+)
+
+// Stream is one random stream. Floating-point code here converts products
+// explicitly (float64(a*b)) so no compiler may fuse them into FMAs, which
+// arm64 would otherwise do. A Stream is not safe for concurrent use.
+type Stream struct{ s [4]uint64 }
 
 func splitmix64(x *uint64) uint64 {
 	*x += 0x9e3779b97f4a7c15
@@ -18,11 +23,12 @@ func splitmix64(x *uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-// newRNG returns the stream for (seed, stream). Distinct streams are
-// independent, so Ω and ξ do not depend on each other's consumption.
-func newRNG(seed, stream uint64) *rng {
+// New returns the stream for (seed, stream). Distinct streams are
+// independent, so draws of different things (Ω and ξ, say) do not depend on
+// each other's consumption.
+func New(seed, stream uint64) *Stream {
 	x := seed ^ (stream * 0xd1b54a32d192ed03)
-	var r rng
+	var r Stream
 	for i := range r.s {
 		r.s[i] = splitmix64(&x)
 	}
@@ -31,7 +37,8 @@ func newRNG(seed, stream uint64) *rng {
 
 func rotl(x uint64, k uint) uint64 { return x<<k | x>>(64-k) }
 
-func (r *rng) next() uint64 {
+// Uint64 returns 64 random bits.
+func (r *Stream) Uint64() uint64 {
 	s := &r.s
 	out := rotl(s[1]*5, 7) * 9
 	t := s[1] << 17
@@ -44,30 +51,45 @@ func (r *rng) next() uint64 {
 	return out
 }
 
-// uniform returns a float64 in [0, 1) with 53 random bits.
-func (r *rng) uniform() float64 { return float64(r.next()>>11) * 0x1p-53 }
+// Uniform returns a float64 in [0, 1) with 53 random bits.
+func (r *Stream) Uniform() float64 { return float64(r.Uint64()>>11) * 0x1p-53 }
 
-// normal returns a standard normal deviate (Marsaglia's polar method: only
-// sqrt, which IEEE rounds exactly, and portableLog).
-func (r *rng) normal() float64 {
+// IntN returns a uniform integer in [0, n), n > 0 (Lemire's multiply and
+// reject, so no modulo bias).
+func (r *Stream) IntN(n int) int {
+	if n <= 0 {
+		panic("prng: IntN of a non-positive n")
+	}
+	bound := uint64(n)
 	for {
-		u := 2*r.uniform() - 1
-		v := 2*r.uniform() - 1
+		hi, lo := bits.Mul64(r.Uint64(), bound)
+		if lo >= bound || lo >= -bound%bound {
+			return int(hi)
+		}
+	}
+}
+
+// Normal returns a standard normal deviate (Marsaglia's polar method: only
+// sqrt, which IEEE rounds exactly, and Log).
+func (r *Stream) Normal() float64 {
+	for {
+		u := 2*r.Uniform() - 1
+		v := 2*r.Uniform() - 1
 		s := float64(u*u) + float64(v*v)
 		if s >= 1 || s == 0 {
 			continue
 		}
-		return u * math.Sqrt(float64(-2*portableLog(s))/s)
+		return u * math.Sqrt(float64(-2*Log(s))/s)
 	}
 }
 
-// portableLog is the natural logarithm computed with the classic
+// Log is the natural logarithm computed with the classic
 // argument-reduction + rational-polynomial scheme (as in FreeBSD's e_log.c),
 // in plain float64 operations with no fusion, so it rounds identically on
 // every platform. math.Log is not used because amd64 has an assembly version
 // whose results may differ in the last bit. Accurate to < 1 ulp; only
 // positive finite inputs reach it here.
-func portableLog(x float64) float64 {
+func Log(x float64) float64 {
 	const (
 		ln2Hi = 6.93147180369123816490e-01
 		ln2Lo = 1.90821492927058770002e-10
