@@ -27,3 +27,27 @@ func sketchF32AVX2(x *float32, w *float32, n int, d int, om *float32, xi *float3
 //
 //go:noescape
 func sketchF64AVX2(x *float64, w *float64, n int, d int, om *float64, xi *float64, nb int, c *float64, s *float64)
+
+// vjpF32AVX512 is the AVX512 VJP kernel on float32, its pure-Go twin vjpF32Go
+// (contract in vjp.go): n rows, nb = len(xi)/16 blocks, gs scratch of d·16.
+//
+//go:noescape
+func vjpF32AVX512(x *float32, n int, d int, om *float32, xi *float32, a *float32, b *float32, nb int, gs *float32, v *float64, gr *float64)
+
+// vjpF64AVX512 is the AVX512 VJP kernel on float64, its pure-Go twin vjpF64Go
+// (contract in vjp.go): n rows, nb = len(xi)/16 blocks, gs scratch of d·16.
+//
+//go:noescape
+func vjpF64AVX512(x *float64, n int, d int, om *float64, xi *float64, a *float64, b *float64, nb int, gs *float64, v *float64, gr *float64)
+
+// vjpF32AVX2 is the AVX2 VJP kernel on float32, its pure-Go twin vjpF32Go
+// (contract in vjp.go): n rows, nb = len(xi)/16 blocks, gs scratch of d·16.
+//
+//go:noescape
+func vjpF32AVX2(x *float32, n int, d int, om *float32, xi *float32, a *float32, b *float32, nb int, gs *float32, v *float64, gr *float64)
+
+// vjpF64AVX2 is the AVX2 VJP kernel on float64, its pure-Go twin vjpF64Go
+// (contract in vjp.go): n rows, nb = len(xi)/16 blocks, gs scratch of d·16.
+//
+//go:noescape
+func vjpF64AVX2(x *float64, n int, d int, om *float64, xi *float64, a *float64, b *float64, nb int, gs *float64, v *float64, gr *float64)

@@ -5,7 +5,7 @@ package rff
 // NEON (ASIMD) kernels, kernel_arm64.s. ASIMD is mandatory on arm64, so the
 // kernel needs no feature detection; CLKIT_NONEON=1 switches it off.
 func archKernels() []kernel {
-	return []kernel{{name: "neon", f32: neonF32, f64: neonF64, env: "CLKIT_NONEON"}}
+	return []kernel{{name: "neon", f32: neonF32, f64: neonF64, vjp32: vjpF32Go, vjp64: vjpF64Go, env: "CLKIT_NONEON"}}
 }
 
 // sketchF32NEON is sketchF32Go (kernel_generic.go) on raw pointers: n rows

@@ -2,9 +2,10 @@
 //
 //	go run . -out ../kernel_amd64.s -stubs ../kernel_amd64_stubs.go -pkg rff
 //
-// (see rff/gen.go). Four kernels: AVX-512 and AVX2+FMA, float32 and
-// float64, each the same algorithm as its pure-Go twin in
-// rff/kernel_generic.go.
+// (see rff/gen.go). Eight kernels: the sketch and its backward (the VJP),
+// each in AVX-512 and AVX2+FMA, float32 and float64, each the same
+// algorithm as its pure-Go twin in rff/kernel_generic.go and
+// rff/vjp_generic.go.
 //
 // With -kernels quant it generates the 1-bit kernels of package quant
 // instead (see quant/gen.go and quant.go): count and codes, float32 and
@@ -66,6 +67,11 @@ func emitRFFKernels() {
 	newKern(avx512, f64).emitKernel("sketchF64Go", tilesAVX512F64)
 	newKern(avx2, f32).emitKernel("sketchF32Go", tilesAVX2F32)
 	newKern(avx2, f64).emitKernel("sketchF64Go", tilesAVX2F64)
+
+	newKern(avx512, f32).emitVJP("vjpF32Go")
+	newKern(avx512, f64).emitVJP("vjpF64Go")
+	newKern(avx2, f32).emitVJP("vjpF32Go")
+	newKern(avx2, f64).emitVJP("vjpF64Go")
 }
 
 // checkVEX fails if an AVX2 function uses a register or an instruction
