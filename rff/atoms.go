@@ -311,9 +311,13 @@ func DiracVJP(f *Frequencies, c, vRe, vIm, grad []float64) (float64, error) {
 	if err := atomCheckLen(fn, f.p.M, "m", []string{"vRe", "vIm"}, vRe, vIm); err != nil {
 		return 0, err
 	}
-	var val [1]float64
-	atomDiracVJPAtoms(f, c, vRe, vIm, val[:], grad, 0, 1)
-	return val[0], nil
+	p := atomVJPScratch.Get().(*[]float64)
+	*p = grow(*p, vjpScratch(f.p.D)+1)
+	val := (*p)[len(*p)-1:] // in pooled memory: a local would escape to the heap
+	atomVJPRows(f, c, vRe, vIm, val, grad, (*p)[:len(*p)-1])
+	v := val[0]
+	atomVJPScratch.Put(p)
+	return v, nil
 }
 
 // GaussianVJP returns Re⟨A(N(mu, diag(variances))), v⟩ and writes its
@@ -612,13 +616,7 @@ func DiracVJPs(f *Frequencies, centers, vRe, vIm, values, grads []float64) error
 	if err := atomCheckLen(fn, f.p.M, "m", []string{"vRe", "vIm"}, vRe, vIm); err != nil {
 		return err
 	}
-	if p := atomWorkers(K, atomWork(K, f.p.M, 2*f.p.D+24)); p < 2 {
-		atomDiracVJPAtoms(f, centers, vRe, vIm, values, grads, 0, K)
-	} else {
-		atomParallel(K, p, func(k0, k1 int) {
-			atomDiracVJPAtoms(f, centers, vRe, vIm, values, grads, k0, k1)
-		})
-	}
+	atomDiracVJPAtoms(f, centers, vRe, vIm, values, grads)
 	return nil
 }
 
@@ -804,35 +802,27 @@ func atomMixtureBlocks(f *Frequencies, alpha, mus, s2 []float64, re, im []float6
 	}
 }
 
-// atomDiracVJPAtoms computes values[k] and grads[k] for atoms [k0, k1), blocks
-// outermost so each block of Ω is read once from memory for all of them.
-func atomDiracVJPAtoms(f *Frequencies, centers, vRe, vIm, values, grads []float64, k0, k1 int) {
-	d := f.p.D
-	clear(values[k0:k1])
-	clear(grads[k0*d : k1*d])
-	var t, s, c, g, tr, ti [blockFreqs]float64
-	for b := 0; b < f.mp/blockFreqs; b++ {
-		omb := f.atomBlockOmega(b)
-		xib := (*[blockFreqs]float64)(f.xi64[b*blockFreqs:])
-		j0 := b * blockFreqs
-		vr, vi := atomInBlock(vRe, j0, &tr), atomInBlock(vIm, j0, &ti)
-		for k := k0; k < k1; k++ {
-			atomPhases(omb, xib, centers[k*d:(k+1)*d], &t)
-			atomSincosBlock(&t, &s, &c)
-			var v0, v1 float64
-			for l := 0; l < blockFreqs; l += 2 {
-				v0 += c[l]*vr[l] + s[l]*vi[l]
-				v1 += c[l+1]*vr[l+1] + s[l+1]*vi[l+1]
-				g[l] = c[l]*vi[l] - s[l]*vr[l]
-				g[l+1] = c[l+1]*vi[l+1] - s[l+1]*vr[l+1]
-			}
-			values[k] += v0 + v1
-			atomAccumGrad(omb, &g, grads[k*d:(k+1)*d])
-		}
-	}
+// atomDiracVJPAtoms computes values[k] and grads[k] for all atoms: the
+// feature VJP (vjp.go) with the atoms' centres as rows, in the default
+// kernel, with goroutines by the same work rule as the other batches. NaN
+// or infinite centres go through its exact path and give NaN.
+func atomDiracVJPAtoms(f *Frequencies, centers, vRe, vIm, values, grads []float64) {
+	p := atomVJPScratch.Get().(*[]float64)
+	*p = grow(*p, vjpScratch(f.p.D))
+	atomVJPRows(f, centers, vRe, vIm, values, grads, *p)
+	atomVJPScratch.Put(p)
 }
 
-// atomGaussVJPAtoms is atomDiracVJPAtoms for Gaussians.
+func atomVJPRows(f *Frequencies, centers, vRe, vIm, values, grads, scratch []float64) {
+	_ = vjpRows(kernels[0], f, centers, vRe, vIm, vRe, vIm, values, grads, 0, false, scratch)
+}
+
+// atomVJPScratch holds kernel scratch between calls, so that single-atom
+// calls in a decoder's inner loop do not allocate.
+var atomVJPScratch = sync.Pool{New: func() any { return new([]float64) }}
+
+// atomGaussVJPAtoms computes values[k] and the gradients for atoms
+// [k0, k1), blocks of frequencies outermost.
 func atomGaussVJPAtoms(f *Frequencies, mus, s2, vRe, vIm, values, gradMus, gradVars []float64, k0, k1 int) {
 	d := f.p.D
 	clear(values[k0:k1])

@@ -223,31 +223,36 @@ func vjpRows[T float](k kernel, f *Frequencies, x, a, b []T, a64, b64, v, g []fl
 	for _, r := range slow {
 		vjpExactRow(f, x[r*d:(r+1)*d], a64, b64, &v[r], g[r*d:(r+1)*d])
 	}
-	// The fast rows, in runs between slow ones, cut into pieces for the
-	// workers.
-	const piece = 64
-	type run struct{ lo, hi int }
-	var runs []run
-	i := 0
-	for _, r := range append(slow, n) {
-		for lo := i; lo < r; lo += piece {
-			runs = append(runs, run{lo, min(r, lo+piece)})
-		}
-		i = r + 1
-	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	const piece = 64 // rows a worker takes at a time
 	work := float64(n) * float64(f.mp) * float64(2*d+40)
-	workers = max(1, min(workers, len(runs), int(work/atomParallelWork)))
-	do := func(rn run, scr []T) {
-		vjpRun(k, f, x[rn.lo*d:rn.hi*d], a, b, scr, v[rn.lo:rn.hi], g[rn.lo*d:rn.hi*d])
-	}
+	workers = max(1, min(workers, (n+piece-1)/piece, int(work/atomParallelWork)))
+	// The fast rows, in runs between slow ones (the single-worker path
+	// allocates nothing: decoders call it in their inner loops).
 	if workers == 1 {
-		for _, rn := range runs {
-			do(rn, scratch)
+		lo := 0
+		for s := 0; s <= len(slow); s++ {
+			hi := n
+			if s < len(slow) {
+				hi = slow[s]
+			}
+			if lo < hi {
+				vjpRun(k, f, x[lo*d:hi*d], a, b, scratch, v[lo:hi], g[lo*d:hi*d])
+			}
+			lo = hi + 1
 		}
 		return nil
+	}
+	type run struct{ lo, hi int }
+	var runs []run
+	lo := 0
+	for _, r := range append(slow, n) {
+		for ; lo < r; lo += piece {
+			runs = append(runs, run{lo, min(r, lo+piece)})
+		}
+		lo = r + 1
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -258,11 +263,12 @@ func vjpRows[T float](k kernel, f *Frequencies, x, a, b []T, a64, b64, v, g []fl
 		}
 		wg.Go(func() {
 			for {
-				r := int(next.Add(1) - 1)
-				if r >= len(runs) {
+				i := int(next.Add(1) - 1)
+				if i >= len(runs) {
 					return
 				}
-				do(runs[r], scr)
+				rn := runs[i]
+				vjpRun(k, f, x[rn.lo*d:rn.hi*d], a, b, scr, v[rn.lo:rn.hi], g[rn.lo*d:rn.hi*d])
 			}
 		})
 	}
