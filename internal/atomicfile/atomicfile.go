@@ -24,6 +24,15 @@ func Write(path string, write func(w io.Writer) error) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
+	// CreateTemp makes the file private (0600); give it the mode of the
+	// file it replaces, or the usual 0644 for a new one.
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() {
+		mode = fi.Mode().Perm()
+	}
+	if err = tmp.Chmod(mode); err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(tmp, 1<<16)
 	if err = write(bw); err != nil {
 		return err

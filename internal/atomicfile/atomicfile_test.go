@@ -32,3 +32,25 @@ func TestWrite(t *testing.T) {
 		t.Errorf("directory holds %d entries, want only the output", len(es))
 	}
 }
+
+// TestMode: a new file is world-readable like one os.Create makes, not
+// private like the temporary file; a replaced file keeps its mode.
+func TestMode(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "out")
+	if err := WriteBytes(p, []byte("a")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o644 {
+		t.Errorf("new file mode %v, want 0644", fi.Mode().Perm())
+	}
+	if err := os.Chmod(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteBytes(p, []byte("b")); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+		t.Errorf("replaced file mode %v, want its old 0600", fi.Mode().Perm())
+	}
+}
