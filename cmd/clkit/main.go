@@ -1,6 +1,9 @@
-// Command clkit sketches large data sets into random-feature sketches and
-// learns from them. This build has one subcommand, bench, which measures the
-// sketch kernels on this machine (the 1-bit sketch's with --quant).
+// Command clkit sketches large data sets into random-feature sketches in one
+// streaming pass and learns from the sketches alone: sketch, merge and
+// inspect sketch files (sketch, merge, info), decode k-means and Gaussian
+// mixtures (kmeans, gmm), train generative networks (gen), measure the
+// kernels on this machine (bench), and show it all end to end (demo). Run
+// 'clkit help COMMAND' for each.
 package main
 
 import (
@@ -29,6 +32,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newBench(), newKMeans(), newGMM(), newInfo(), newMerge(), newDemo(), newSketch())
+	root.AddCommand(newBench(), newKMeans(), newGMM(), newInfo(), newMerge(), newDemo(), newSketch(), newGen())
 	return root
 }
