@@ -2,10 +2,11 @@
 
 package rff
 
-// NEON (ASIMD) kernels, kernel_arm64.s. ASIMD is mandatory on arm64, so the
-// kernel needs no feature detection; CLKIT_NONEON=1 switches it off.
+// NEON (ASIMD) kernels, kernel_arm64.s and vjp_arm64.s. ASIMD is mandatory
+// on arm64, so the kernel needs no feature detection; CLKIT_NONEON=1
+// switches it off.
 func archKernels() []kernel {
-	return []kernel{{name: "neon", f32: neonF32, f64: neonF64, vjp32: vjpF32Go, vjp64: vjpF64Go, env: "CLKIT_NONEON"}}
+	return []kernel{{name: "neon", f32: neonF32, f64: neonF64, vjp32: neonVJP32, vjp64: neonVJP64, env: "CLKIT_NONEON"}}
 }
 
 // sketchF32NEON is sketchF32Go (kernel_generic.go) on raw pointers: n rows
@@ -28,4 +29,25 @@ func neonF32(x, w []float32, d int, om, xi []float32, c, s []float64) {
 
 func neonF64(x, w []float64, d int, om, xi []float64, c, s []float64) {
 	sketchF64NEON(&x[0], &w[0], len(w), d, &om[0], &xi[0], len(xi)/blockFreqs, &c[0], &s[0])
+}
+
+// vjpF32NEON is vjpF32Go (vjp_generic.go) on raw pointers: n rows of x
+// (n·d values), nb blocks of 16 frequencies in om, xi, a, b, scratch gs of
+// d·16, outputs v (n) and gr (n·d).
+//
+//go:noescape
+func vjpF32NEON(x *float32, n, d int, om, xi, a, b *float32, nb int, gs *float32, v, gr *float64)
+
+// vjpF64NEON is vjpF64Go on raw pointers, with the arguments of vjpF32NEON.
+//
+//go:noescape
+func vjpF64NEON(x *float64, n, d int, om, xi, a, b *float64, nb int, gs *float64, v, gr *float64)
+
+// neonVJP32 and neonVJP64 adapt the slices of the VJP contract (vjp.go).
+func neonVJP32(x []float32, d int, om, xi, a, b, gs []float32, v, g []float64) {
+	vjpF32NEON(&x[0], len(v), d, &om[0], &xi[0], &a[0], &b[0], len(xi)/blockFreqs, &gs[0], &v[0], &g[0])
+}
+
+func neonVJP64(x []float64, d int, om, xi, a, b, gs []float64, v, g []float64) {
+	vjpF64NEON(&x[0], len(v), d, &om[0], &xi[0], &a[0], &b[0], len(xi)/blockFreqs, &gs[0], &v[0], &g[0])
 }

@@ -59,3 +59,35 @@ func TestKernelsGuardPages(t *testing.T) {
 }
 
 func abs(v float64) float64 { return max(v, -v) }
+
+// TestVJPKernelsGuardPages runs every VJP kernel with each slice it touches
+// (scratch included, exactly d·16 long) ending at a guard page.
+func TestVJPKernelsGuardPages(t *testing.T) {
+	r := rand.New(rand.NewPCG(12, 12))
+	for _, k := range kernels {
+		for _, d := range testDims {
+			for _, n := range []int{1, 2, 3, 17} {
+				nb := 1 + n%2
+				vc := newVJPCase(r, n, d, nb, nb*blockFreqs-1, 3)
+				v32, g32 := guardedSlice[float64](t, n), guardedSlice[float64](t, n*d)
+				k.vjp32(guardedCopy(t, vc.x32), d, guardedCopy(t, vc.om32), guardedCopy(t, vc.xi32),
+					guardedCopy(t, vc.a32), guardedCopy(t, vc.b32), guardedSlice[float32](t, d*blockFreqs), v32, g32)
+				v64, g64 := guardedSlice[float64](t, n), guardedSlice[float64](t, n*d)
+				k.vjp64(guardedCopy(t, vc.x64), d, guardedCopy(t, vc.om64), guardedCopy(t, vc.xi64),
+					guardedCopy(t, vc.a64), guardedCopy(t, vc.b64), guardedSlice[float64](t, d*blockFreqs), v64, g64)
+				rv, rg, sv, sg := vc.reference()
+				const tol = 4 * 0x1p-24
+				for i := range rv {
+					if e := max(abs(v32[i]-rv[i]), abs(v64[i]-rv[i])); !(e <= tol*(sv[i]+1)) {
+						t.Fatalf("%s d=%d n=%d: wrong value with guarded slices (err %g)", k.name, d, n, e)
+					}
+				}
+				for i := range rg {
+					if e := max(abs(g32[i]-rg[i]), abs(g64[i]-rg[i])); !(e <= tol*(sg[i]+1)) {
+						t.Fatalf("%s d=%d n=%d: wrong gradient with guarded slices (err %g)", k.name, d, n, e)
+					}
+				}
+			}
+		}
+	}
+}
