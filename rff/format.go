@@ -43,6 +43,9 @@ func (e *FormatError) Error() string { return "rff: sketch data: " + e.Msg }
 // MarshalBinary encodes the sketch (format above).
 func (s *Sketch) MarshalBinary() ([]byte, error) {
 	p := s.freq.p
+	if p.Law == Custom {
+		return nil, fmt.Errorf("rff: a sketch over custom frequencies cannot be written (its file would not know Ω)")
+	}
 	m := p.M
 	b := make([]byte, 0, headerSize+8*len(p.Sigma)+16*len(s.box.Lo)+16*m+4)
 	le := binary.LittleEndian

@@ -26,6 +26,10 @@ const (
 	// AdaptedRadius: radius with density ∝ sqrt(R² + R⁴/4)·exp(−R²/2)
 	// (Keriven et al.); the usual choice for compressive k-means.
 	AdaptedRadius Law = 3
+	// Custom marks frequencies given explicitly (NewCustomFrequencies), e.g.
+	// learned ones. No law redraws them, so a sketch over them cannot be
+	// written to a sketch file; their owner stores Ω.
+	Custom Law = 4
 )
 
 var lawNames = map[Law]string{Gaussian: "gaussian", FoldedGaussian: "folded-gaussian", AdaptedRadius: "adapted-radius"}
@@ -33,6 +37,9 @@ var lawNames = map[Law]string{Gaussian: "gaussian", FoldedGaussian: "folded-gaus
 func (l Law) String() string {
 	if s, ok := lawNames[l]; ok {
 		return s
+	}
+	if l == Custom {
+		return "custom"
 	}
 	return fmt.Sprintf("Law(%d)", uint8(l))
 }
@@ -159,6 +166,40 @@ func NewFrequencies(p Params) (*Frequencies, error) {
 		for j := range f.xi {
 			f.xi[j] = 2 * math.Pi * rx.Uniform()
 		}
+	}
+	f.fp = f.fingerprint()
+	f.pack()
+	return f, nil
+}
+
+// NewCustomFrequencies returns frequencies with the given Ω (m×d,
+// frequency-major: ω_j at omega[j·d:(j+1)·d]) and dither ξ (length m, or nil
+// for none), for feature maps whose frequencies are not drawn from a law
+// (learned ones, those of another implementation). Values must be finite.
+// Their Params have Law Custom; every computation works on them, but
+// sketches over them cannot be marshalled.
+func NewCustomFrequencies(omega, xi []float64, d int) (*Frequencies, error) {
+	if d < 1 || d > MaxD || len(omega)%d != 0 || len(omega) == 0 {
+		return nil, fmt.Errorf("rff: %d frequency values are not whole frequencies of d=%d", len(omega), d)
+	}
+	m := len(omega) / d
+	if m > MaxM {
+		return nil, fmt.Errorf("rff: frequency count m=%d out of range [1, %d]", m, MaxM)
+	}
+	if xi != nil && len(xi) != m {
+		return nil, fmt.Errorf("rff: %d dither values for m=%d frequencies", len(xi), m)
+	}
+	for i, v := range omega {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("rff: frequency %d, dimension %d is %v", i/d, i%d, v)
+		}
+	}
+	f := &Frequencies{p: Params{Law: Custom, D: d, M: m, NoDither: xi == nil}, omega: append([]float64(nil), omega...), xi: make([]float64, m)}
+	for j, v := range xi {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("rff: dither %d is %v", j, v)
+		}
+		f.xi[j] = v
 	}
 	f.fp = f.fingerprint()
 	f.pack()

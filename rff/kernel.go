@@ -35,19 +35,21 @@ const (
 	fastLimit64 = 1 << 18
 )
 
-// kernel is one implementation of the hot path, by ISA: the sketch and
-// its backward, the VJP (vjp.go).
+// kernel is one implementation of the hot path, by ISA: the sketch, its
+// backward (the VJP, vjp.go) and the per-row features (features.go).
 type kernel struct {
-	name  string
-	f32   kernelF32
-	f64   kernelF64
-	vjp32 vjpKernelF32
-	vjp64 vjpKernelF64
-	env   string // variable that switches it off at run time ("" = none)
+	name   string
+	f32    kernelF32
+	f64    kernelF64
+	vjp32  vjpKernelF32
+	vjp64  vjpKernelF64
+	feat32 featKernelF32
+	feat64 featKernelF64
+	env    string // variable that switches it off at run time ("" = none)
 }
 
 // goKernel is the portable implementation, present in every build.
-var goKernel = kernel{name: "go", f32: sketchF32Go, f64: sketchF64Go, vjp32: vjpF32Go, vjp64: vjpF64Go}
+var goKernel = kernel{name: "go", f32: sketchF32Go, f64: sketchF64Go, vjp32: vjpF32Go, vjp64: vjpF64Go, feat32: featF32Go, feat64: featF64Go}
 
 // kernels lists the implementations usable in this process, best first:
 // what the CPU supports (archKernels), minus what the environment switches

@@ -10,10 +10,10 @@ func archKernels() []kernel {
 	var ks []kernel
 	// cpuid reports AVX-512 only when the OS saves the zmm and opmask state.
 	if cpuid.CPU.Supports(cpuid.AVX512F, cpuid.AVX512DQ) {
-		ks = append(ks, kernel{name: "avx512", f32: sketchF32x512, f64: sketchF64x512, vjp32: vjpF32x512, vjp64: vjpF64x512, env: "CLKIT_NOAVX512"})
+		ks = append(ks, kernel{name: "avx512", f32: sketchF32x512, f64: sketchF64x512, vjp32: vjpF32x512, vjp64: vjpF64x512, feat32: featF32x512, feat64: featF64x512, env: "CLKIT_NOAVX512"})
 	}
 	if cpuid.CPU.Supports(cpuid.AVX, cpuid.AVX2, cpuid.FMA3) {
-		ks = append(ks, kernel{name: "avx2", f32: sketchF32x256, f64: sketchF64x256, vjp32: vjpF32x256, vjp64: vjpF64x256, env: "CLKIT_NOAVX2"})
+		ks = append(ks, kernel{name: "avx2", f32: sketchF32x256, f64: sketchF64x256, vjp32: vjpF32x256, vjp64: vjpF64x256, feat32: featF32x256, feat64: featF64x256, env: "CLKIT_NOAVX2"})
 	}
 	return ks
 }
@@ -52,4 +52,20 @@ func vjpF32x256(x []float32, d int, om, xi, a, b, gs []float32, v, g []float64) 
 
 func vjpF64x256(x []float64, d int, om, xi, a, b, gs []float64, v, g []float64) {
 	vjpF64AVX2(&x[0], len(v), d, &om[0], &xi[0], &a[0], &b[0], len(xi)/blockFreqs, &gs[0], &v[0], &g[0])
+}
+
+func featF32x512(x []float32, d int, om, xi []float32, out []float32, ld int) {
+	featF32AVX512(&x[0], len(x)/d, d, &om[0], &xi[0], len(xi)/blockFreqs, &out[0], ld)
+}
+
+func featF64x512(x []float64, d int, om, xi []float64, out []float64, ld int) {
+	featF64AVX512(&x[0], len(x)/d, d, &om[0], &xi[0], len(xi)/blockFreqs, &out[0], ld)
+}
+
+func featF32x256(x []float32, d int, om, xi []float32, out []float32, ld int) {
+	featF32AVX2(&x[0], len(x)/d, d, &om[0], &xi[0], len(xi)/blockFreqs, &out[0], ld)
+}
+
+func featF64x256(x []float64, d int, om, xi []float64, out []float64, ld int) {
+	featF64AVX2(&x[0], len(x)/d, d, &om[0], &xi[0], len(xi)/blockFreqs, &out[0], ld)
 }

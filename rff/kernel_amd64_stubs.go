@@ -51,3 +51,27 @@ func vjpF32AVX2(x *float32, n int, d int, om *float32, xi *float32, a *float32, 
 //
 //go:noescape
 func vjpF64AVX2(x *float64, n int, d int, om *float64, xi *float64, a *float64, b *float64, nb int, gs *float64, v *float64, gr *float64)
+
+// featF32AVX512 is the AVX512 feature kernel on float32, its pure-Go twin featF32Go
+// (contract in features.go): n rows, nb = len(xi)/16 blocks, out rows ld elements apart.
+//
+//go:noescape
+func featF32AVX512(x *float32, n int, d int, om *float32, xi *float32, nb int, out *float32, ld int)
+
+// featF64AVX512 is the AVX512 feature kernel on float64, its pure-Go twin featF64Go
+// (contract in features.go): n rows, nb = len(xi)/16 blocks, out rows ld elements apart.
+//
+//go:noescape
+func featF64AVX512(x *float64, n int, d int, om *float64, xi *float64, nb int, out *float64, ld int)
+
+// featF32AVX2 is the AVX2 feature kernel on float32, its pure-Go twin featF32Go
+// (contract in features.go): n rows, nb = len(xi)/16 blocks, out rows ld elements apart.
+//
+//go:noescape
+func featF32AVX2(x *float32, n int, d int, om *float32, xi *float32, nb int, out *float32, ld int)
+
+// featF64AVX2 is the AVX2 feature kernel on float64, its pure-Go twin featF64Go
+// (contract in features.go): n rows, nb = len(xi)/16 blocks, out rows ld elements apart.
+//
+//go:noescape
+func featF64AVX2(x *float64, n int, d int, om *float64, xi *float64, nb int, out *float64, ld int)

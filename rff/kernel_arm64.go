@@ -6,7 +6,7 @@ package rff
 // on arm64, so the kernel needs no feature detection; CLKIT_NONEON=1
 // switches it off.
 func archKernels() []kernel {
-	return []kernel{{name: "neon", f32: neonF32, f64: neonF64, vjp32: neonVJP32, vjp64: neonVJP64, env: "CLKIT_NONEON"}}
+	return []kernel{{name: "neon", f32: neonF32, f64: neonF64, vjp32: neonVJP32, vjp64: neonVJP64, feat32: featF32Go, feat64: featF64Go, env: "CLKIT_NONEON"}}
 }
 
 // sketchF32NEON is sketchF32Go (kernel_generic.go) on raw pointers: n rows

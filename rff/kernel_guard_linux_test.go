@@ -91,3 +91,31 @@ func TestVJPKernelsGuardPages(t *testing.T) {
 		}
 	}
 }
+
+// TestFeatureKernelsGuardPages runs every feature kernel with x, Ω, ξ and
+// the output ending at a guard page (out exactly (n−1)·ld + 2·mp long).
+func TestFeatureKernelsGuardPages(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 13))
+	for _, k := range kernels {
+		for _, d := range testDims {
+			for _, n := range []int{1, 2, 3, 17} {
+				kc := newKernelCase(r, n, d, 1+n%2, 3, false)
+				mp := kc.nb * blockFreqs
+				ld := 2*mp + 1
+				o32 := guardedSlice[float32](t, (n-1)*ld+2*mp)
+				k.feat32(guardedCopy(t, kc.x32), d, guardedCopy(t, kc.om32), guardedCopy(t, kc.xi32), o32, ld)
+				o64 := guardedSlice[float64](t, (n-1)*ld+2*mp)
+				k.feat64(guardedCopy(t, kc.x64), d, guardedCopy(t, kc.om64), guardedCopy(t, kc.xi64), o64, ld)
+				ref, _ := kc.featReference()
+				for i := range n {
+					for j := range 2 * mp {
+						want := ref[i*2*mp+j]
+						if e := max(abs(float64(o32[i*ld+j])-want), abs(o64[i*ld+j]-want)); !(e < 1e-3) {
+							t.Fatalf("%s d=%d n=%d: wrong features with guarded slices (err %g)", k.name, d, n, e)
+						}
+					}
+				}
+			}
+		}
+	}
+}

@@ -2,10 +2,10 @@
 //
 //	go run . -out ../kernel_amd64.s -stubs ../kernel_amd64_stubs.go -pkg rff
 //
-// (see rff/gen.go). Eight kernels: the sketch and its backward (the VJP),
-// each in AVX-512 and AVX2+FMA, float32 and float64, each the same
-// algorithm as its pure-Go twin in rff/kernel_generic.go and
-// rff/vjp_generic.go.
+// (see rff/gen.go). Twelve kernels: the sketch, its backward (the VJP) and
+// the per-row features, each in AVX-512 and AVX2+FMA, float32 and float64,
+// each the same algorithm as its pure-Go twin in rff/kernel_generic.go,
+// rff/vjp_generic.go and rff/features_generic.go.
 //
 // With -kernels quant it generates the 1-bit kernels of package quant
 // instead (see quant/gen.go and quant.go): count and codes, float32 and
@@ -57,7 +57,8 @@ func main() {
 	}
 }
 
-// emitRFFKernels writes the four sincos kernels of package rff.
+// emitRFFKernels writes the kernels of package rff: sketch, VJP and
+// features, each for both ISAs and element types.
 func emitRFFKernels() {
 	f32.sc, f64.sc = consts32, consts64
 	emitConsts(&f32, consts32)
@@ -72,6 +73,11 @@ func emitRFFKernels() {
 	newKern(avx512, f64).emitVJP("vjpF64Go")
 	newKern(avx2, f32).emitVJP("vjpF32Go")
 	newKern(avx2, f64).emitVJP("vjpF64Go")
+
+	newKern(avx512, f32).emitFeatures("featF32Go")
+	newKern(avx512, f64).emitFeatures("featF64Go")
+	newKern(avx2, f32).emitFeatures("featF32Go")
+	newKern(avx2, f64).emitFeatures("featF64Go")
 }
 
 // checkVEX fails if an AVX2 function uses a register or an instruction
