@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strings"
 	"unsafe"
 
 	"github.com/clkit/clkit/internal/atomicfile"
@@ -82,47 +83,63 @@ func ReadNet[T Float](r io.Reader) (*Net[T], map[string]string, error) {
 		return nil, nil, fmt.Errorf("nn: no %q in the metadata: not a saved nn.Net", ArchKey)
 	}
 	delete(meta, ArchKey)
-	dec := json.NewDecoder(bytes.NewReader([]byte(arch)))
-	dec.DisallowUnknownFields()
-	var specs []LayerSpec
-	if err := dec.Decode(&specs); err != nil {
-		return nil, nil, fmt.Errorf("nn: architecture: %w", err)
-	}
-	if dec.More() {
-		return nil, nil, errors.New("nn: architecture: data after the JSON list")
-	}
-	layers := make([]Layer[T], len(specs))
-	for i, s := range specs {
-		if layers[i], err = fromSpec[T](s); err != nil {
-			return nil, nil, fmt.Errorf("nn: architecture, layer %d: %w", i, err)
-		}
-	}
-	n, err := chain(layers)
-	if err != nil {
-		return nil, nil, fmt.Errorf("nn: architecture: %w", err)
-	}
-	// Compare sizes before allocating: a forged architecture must not
-	// make us allocate more than the file holds.
-	have := 0
-	for i := range ts {
-		have += ts[i].dataLen()
-	}
-	if np := n.off[len(layers)]; np != have {
-		return nil, nil, fmt.Errorf("nn: the architecture has %d parameters, the file %d values", np, have)
-	}
-	n.params = make([]T, have)
 	byName := make(map[string]*Tensor, len(ts))
 	for i := range ts {
 		byName[ts[i].Name] = &ts[i]
 	}
-	want := n.Tensors()
-	for _, w := range want {
-		t := byName[w.Name]
+	n, err := netFromTensors[T](arch, byName, "", true)
+	if err != nil {
+		return nil, nil, err
+	}
+	for name := range byName {
+		return nil, nil, fmt.Errorf("nn: tensor %q is not part of the architecture", name)
+	}
+	return n, meta, nil
+}
+
+// netFromTensors rebuilds a net from its architecture (the JSON list of
+// LayerSpecs) and the tensors named prefix + its tensor names, which it
+// removes from byName. With all, those must be all the tensors there are.
+func netFromTensors[T Float](arch string, byName map[string]*Tensor, prefix string, all bool) (*Net[T], error) {
+	dec := json.NewDecoder(bytes.NewReader([]byte(arch)))
+	dec.DisallowUnknownFields()
+	var specs []LayerSpec
+	if err := dec.Decode(&specs); err != nil {
+		return nil, fmt.Errorf("nn: architecture: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("nn: architecture: data after the JSON list")
+	}
+	layers := make([]Layer[T], len(specs))
+	for i, s := range specs {
+		var err error
+		if layers[i], err = fromSpec[T](s); err != nil {
+			return nil, fmt.Errorf("nn: architecture, layer %d: %w", i, err)
+		}
+	}
+	n, err := chain(layers)
+	if err != nil {
+		return nil, fmt.Errorf("nn: architecture: %w", err)
+	}
+	// Compare sizes before allocating: a forged architecture must not
+	// make us allocate more than the file holds.
+	have := 0
+	for name, t := range byName {
+		if strings.HasPrefix(name, prefix) {
+			have += t.dataLen()
+		}
+	}
+	if np := n.off[len(layers)]; np > have || all && np != have {
+		return nil, fmt.Errorf("nn: the architecture has %d parameters, the file %d values", np, have)
+	}
+	n.params = make([]T, n.off[len(layers)])
+	for _, w := range n.Tensors() {
+		t := byName[prefix+w.Name]
 		if t == nil {
-			return nil, nil, fmt.Errorf("nn: tensor %q missing", w.Name)
+			return nil, fmt.Errorf("nn: tensor %q missing", prefix+w.Name)
 		}
 		if !slices.Equal(t.Shape, w.Shape) {
-			return nil, nil, fmt.Errorf("nn: tensor %q has shape %v, the architecture wants %v", w.Name, t.Shape, w.Shape)
+			return nil, fmt.Errorf("nn: tensor %q has shape %v, the architecture wants %v", prefix+w.Name, t.Shape, w.Shape)
 		}
 		switch {
 		case w.F32 != nil && t.F32 != nil:
@@ -138,14 +155,84 @@ func ReadNet[T Float](r io.Reader) (*Net[T], map[string]string, error) {
 				w.F64[i] = float64(v)
 			}
 		}
-		delete(byName, w.Name)
+		delete(byName, prefix+w.Name)
 	}
-	for _, t := range ts {
-		if byName[t.Name] != nil {
-			return nil, nil, fmt.Errorf("nn: tensor %q is not part of the architecture", t.Name)
+	return n, nil
+}
+
+// WriteBundle writes several nets and some extra tensors into one
+// safetensors file: net "q"'s tensors as "q.3.weight" and so on, its
+// architecture under metadata key ArchKey + ".q", the extra tensors under
+// their own names (which must not contain a net's prefix), and meta.
+// Packages whose models are several nets and loose parameters (meta's
+// Sketch- and Query-Networks) save them as one file with it.
+func WriteBundle[T Float](w io.Writer, nets map[string]*Net[T], extra []Tensor, meta map[string]string) error {
+	m := map[string]string{}
+	for k, v := range meta {
+		if strings.HasPrefix(k, ArchKey) {
+			return fmt.Errorf("nn: metadata key %q is reserved", k)
+		}
+		m[k] = v
+	}
+	var ts []Tensor
+	names := make([]string, 0, len(nets))
+	for name := range nets {
+		if name == "" || strings.Contains(name, ".") {
+			return fmt.Errorf("nn: net name %q must be non-empty and without dots", name)
+		}
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		n := nets[name]
+		arch, err := json.Marshal(n.Specs())
+		if err != nil {
+			return fmt.Errorf("nn: architecture of %s: %w", name, err)
+		}
+		m[ArchKey+"."+name] = string(arch)
+		for _, t := range n.Tensors() {
+			t.Name = name + "." + t.Name
+			ts = append(ts, t)
 		}
 	}
-	return n, meta, nil
+	for _, t := range extra {
+		if pfx, _, ok := strings.Cut(t.Name, "."); ok && nets[pfx] != nil {
+			return fmt.Errorf("nn: extra tensor %q collides with net %q", t.Name, pfx)
+		}
+		ts = append(ts, t)
+	}
+	return WriteSafetensors(w, ts, m)
+}
+
+// ReadBundle reads a file written by WriteBundle: the nets by name, the
+// extra tensors by name, and the metadata without the architectures.
+func ReadBundle[T Float](r io.Reader) (map[string]*Net[T], map[string]Tensor, map[string]string, error) {
+	ts, meta, err := ReadSafetensors(r)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	byName := make(map[string]*Tensor, len(ts))
+	for i := range ts {
+		byName[ts[i].Name] = &ts[i]
+	}
+	nets := map[string]*Net[T]{}
+	for k, arch := range meta {
+		name, ok := strings.CutPrefix(k, ArchKey+".")
+		if !ok {
+			continue
+		}
+		n, err := netFromTensors[T](arch, byName, name+".", false)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("net %s: %w", name, err)
+		}
+		nets[name] = n
+		delete(meta, k)
+	}
+	extra := make(map[string]Tensor, len(byName))
+	for name, t := range byName {
+		extra[name] = *t
+	}
+	return nets, extra, meta, nil
 }
 
 // Load reads the net saved in path (see ReadNet). Errors name the file.
