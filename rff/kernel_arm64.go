@@ -2,11 +2,11 @@
 
 package rff
 
-// NEON (ASIMD) kernels, kernel_arm64.s and vjp_arm64.s. ASIMD is mandatory
-// on arm64, so the kernel needs no feature detection; CLKIT_NONEON=1
-// switches it off.
+// NEON (ASIMD) kernels, kernel_arm64.s, vjp_arm64.s and features_arm64.s.
+// ASIMD is mandatory on arm64, so the kernel needs no feature detection;
+// CLKIT_NONEON=1 switches it off.
 func archKernels() []kernel {
-	return []kernel{{name: "neon", f32: neonF32, f64: neonF64, vjp32: neonVJP32, vjp64: neonVJP64, feat32: featF32Go, feat64: featF64Go, env: "CLKIT_NONEON"}}
+	return []kernel{{name: "neon", f32: neonF32, f64: neonF64, vjp32: neonVJP32, vjp64: neonVJP64, feat32: neonFeat32, feat64: neonFeat64, env: "CLKIT_NONEON"}}
 }
 
 // sketchF32NEON is sketchF32Go (kernel_generic.go) on raw pointers: n rows
@@ -50,4 +50,27 @@ func neonVJP32(x []float32, d int, om, xi, a, b, gs []float32, v, g []float64) {
 
 func neonVJP64(x []float64, d int, om, xi, a, b, gs []float64, v, g []float64) {
 	vjpF64NEON(&x[0], len(v), d, &om[0], &xi[0], &a[0], &b[0], len(xi)/blockFreqs, &gs[0], &v[0], &g[0])
+}
+
+// featF32NEON is featF32Go (features_generic.go) on raw pointers: n rows of
+// x (n·d values), nb blocks of 16 frequencies in om, xi, out rows ld
+// elements apart.
+//
+//go:noescape
+func featF32NEON(x *float32, n, d int, om, xi *float32, nb int, out *float32, ld int)
+
+// featF64NEON is featF64Go on raw pointers, with the arguments of
+// featF32NEON.
+//
+//go:noescape
+func featF64NEON(x *float64, n, d int, om, xi *float64, nb int, out *float64, ld int)
+
+// neonFeat32 and neonFeat64 adapt the slices of the feature contract
+// (features.go).
+func neonFeat32(x []float32, d int, om, xi []float32, out []float32, ld int) {
+	featF32NEON(&x[0], len(x)/d, d, &om[0], &xi[0], len(xi)/blockFreqs, &out[0], ld)
+}
+
+func neonFeat64(x []float64, d int, om, xi []float64, out []float64, ld int) {
+	featF64NEON(&x[0], len(x)/d, d, &om[0], &xi[0], len(xi)/blockFreqs, &out[0], ld)
 }
