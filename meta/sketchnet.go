@@ -1,0 +1,317 @@
+package meta
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/clkit/clkit/internal/prng"
+	"github.com/clkit/clkit/nn"
+	"github.com/clkit/clkit/rff"
+)
+
+// SketchConfig describes a Sketch-Network f: R^D → R^M.
+//
+// A row x is first standardised by constants fixed with the model,
+// u = (x − Shift)/Scale (never per data set: that would break merging), then
+// mapped to the concatenation of a Fourier branch [cos(Ωu + ξ); sin(Ωu + ξ)]
+// (Fourier frequencies, drawn from a frequency law and trained, or frozen)
+// and a quadratic branch (a_jᵀu)² (Quadratic measurements, trained; with
+// frozen random a_j these are the compressive-PCA measurements, so the
+// learned model nests that baseline), then through a trunk Dense(Width) →
+// act → Blocks × Residual(Dense(Width) → act) → Dense(M) → bound. The bound
+// makes one row's contribution to the sketch known, which differential
+// privacy needs: "l2" clips each output row to ‖f(x)‖₂ ≤ Clip, "tanh" keeps
+// every entry in (−1, 1).
+type SketchConfig struct {
+	D, M          int
+	Fourier       int       // frequencies of the Fourier branch (default 128; < 0 for none)
+	Quadratic     int       // quadratic measurements (default 32; < 0 for none)
+	Width         int       // trunk width (default 256)
+	Blocks        int       // residual blocks of the trunk (default 1; < 0 for none)
+	Law           rff.Law   // initial frequencies (default folded Gaussian)
+	Sigma         float64   // their scale on standardised rows (default 1)
+	FrozenFourier bool      // keep the initial frequencies
+	Bound         string    // "l2" (default) or "tanh"
+	Clip          float64   // the l2 bound C (default 1)
+	Shift, Scale  []float64 // standardisation: D values each, or nil (0 and 1)
+}
+
+func (c *SketchConfig) defaults() error {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		} else if *v < 0 {
+			*v = 0
+		}
+	}
+	def(&c.Fourier, 128)
+	def(&c.Quadratic, 32)
+	def(&c.Width, 256)
+	def(&c.Blocks, 1)
+	if c.Law == 0 {
+		c.Law = rff.FoldedGaussian
+	}
+	if c.Sigma == 0 {
+		c.Sigma = 1
+	}
+	if c.Bound == "" {
+		c.Bound = "l2"
+	}
+	if c.Clip == 0 {
+		c.Clip = 1
+	}
+	if c.Shift == nil {
+		c.Shift = make([]float64, c.D)
+	}
+	if c.Scale == nil {
+		c.Scale = make([]float64, c.D)
+		for i := range c.Scale {
+			c.Scale[i] = 1
+		}
+	}
+	switch {
+	case c.D < 1 || c.M < 1:
+		return fmt.Errorf("meta: sketch network of d=%d, m=%d", c.D, c.M)
+	case c.Fourier == 0 && c.Quadratic == 0:
+		return errors.New("meta: the sketch network needs a Fourier or a quadratic branch")
+	case c.Width < 1:
+		return fmt.Errorf("meta: trunk width %d", c.Width)
+	case c.Bound != "l2" && c.Bound != "tanh":
+		return fmt.Errorf("meta: bound %q (want l2 or tanh)", c.Bound)
+	case !(c.Clip > 0) || !(c.Sigma > 0):
+		return fmt.Errorf("meta: clip %v and sigma %v must be positive", c.Clip, c.Sigma)
+	case len(c.Shift) != c.D || len(c.Scale) != c.D:
+		return fmt.Errorf("meta: standardisation of %d and %d values for d=%d", len(c.Shift), len(c.Scale), c.D)
+	}
+	for i, s := range c.Scale {
+		if !(s > 0) || math.IsInf(s, 0) || math.IsNaN(c.Shift[i]) || math.IsInf(c.Shift[i], 0) {
+			return fmt.Errorf("meta: standardisation of dimension %d: shift %v, scale %v", i, c.Shift[i], s)
+		}
+	}
+	return nil
+}
+
+// SketchNet is a Sketch-Network. Its parameters are two blocks: the
+// branches' (Ω, ξ, then the quadratic directions, as one slice) and the
+// trunk's (an nn.Net). The Fourier branch runs on rff's feature kernels
+// and the trunk on nn's matrix product, float32 by default.
+type SketchNet[T nn.Float] struct {
+	cfg   SketchConfig
+	head  []T // Ω (Fourier×D), ξ (Fourier), A (Quadratic×D)
+	trunk *nn.Net[T]
+	freq  *rff.Frequencies // Ω, ξ of head, for the kernels (refresh)
+}
+
+// NewSketchNet builds the network of c with initial parameters from seed.
+func NewSketchNet[T nn.Float](c SketchConfig, seed uint64) (*SketchNet[T], error) {
+	if err := c.defaults(); err != nil {
+		return nil, err
+	}
+	in := 2*c.Fourier + c.Quadratic
+	layers := []nn.Layer[T]{nn.Dense[T](in, c.Width), nn.Act[T](trunkAct)}
+	for range c.Blocks {
+		layers = append(layers, nn.Residual(nn.Dense[T](c.Width, c.Width), nn.Act[T](trunkAct)))
+	}
+	layers = append(layers, nn.Dense[T](c.Width, c.M))
+	if c.Bound == "l2" {
+		layers = append(layers, nn.L2Clip[T](c.Clip))
+	} else {
+		layers = append(layers, nn.Act[T](nn.Tanh))
+	}
+	trunk, err := nn.NewNet(layers...)
+	if err != nil {
+		return nil, err
+	}
+	trunk.Init(seed)
+	s := &SketchNet[T]{cfg: c, trunk: trunk, head: make([]T, c.Fourier*c.D+c.Fourier+c.Quadratic*c.D)}
+	if c.Fourier > 0 {
+		f, err := rff.NewFrequencies(rff.Params{Law: c.Law, D: c.D, M: c.Fourier, Sigma: []float64{c.Sigma}, Seed: seed})
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range f.OmegaMatrix() {
+			s.head[i] = T(v)
+		}
+		for j, v := range f.Xi() {
+			s.head[c.Fourier*c.D+j] = T(v)
+		}
+	}
+	// Quadratic directions: unit-variance projections of the standardised
+	// rows (a_j ~ N(0, I/D)), as the compressive-PCA baseline draws them.
+	r := prng.New(seed, 0x9a)
+	a := s.quad()
+	for i := range a {
+		a[i] = T(r.Normal() / math.Sqrt(float64(c.D)))
+	}
+	return s, s.refresh()
+}
+
+// trunkAct is the trunk's activation: a LeakyReLU, which costs nothing
+// beside the matrix products, where GELU's erf would cost more than they
+// do per row at these widths (the Sketch-Network runs on every row).
+var trunkAct = nn.LeakyReLU(0.01)
+
+func (s *SketchNet[T]) omega() []T { return s.head[:s.cfg.Fourier*s.cfg.D] }
+func (s *SketchNet[T]) xi() []T {
+	o := s.cfg.Fourier * s.cfg.D
+	return s.head[o : o+s.cfg.Fourier]
+}
+func (s *SketchNet[T]) quad() []T { return s.head[s.cfg.Fourier*(s.cfg.D+1):] }
+
+// refresh rebuilds the kernels' frequencies from the parameters; call it
+// after changing them.
+func (s *SketchNet[T]) refresh() error {
+	if s.cfg.Fourier == 0 {
+		return nil
+	}
+	om, xi := make([]float64, s.cfg.Fourier*s.cfg.D), make([]float64, s.cfg.Fourier)
+	for i, v := range s.omega() {
+		om[i] = float64(v)
+	}
+	for i, v := range s.xi() {
+		xi[i] = float64(v)
+	}
+	f, err := rff.NewCustomFrequencies(om, xi, s.cfg.D)
+	if err != nil {
+		return fmt.Errorf("meta: Fourier branch: %w", err)
+	}
+	s.freq = f
+	return nil
+}
+
+// Config returns the network's configuration (with defaults filled in).
+func (s *SketchNet[T]) Config() SketchConfig { return s.cfg }
+
+// D and M are the input and output sizes.
+func (s *SketchNet[T]) D() int { return s.cfg.D }
+func (s *SketchNet[T]) M() int { return s.cfg.M }
+
+// Blocks returns the parameter blocks (branches, trunk), aliasing the
+// network: an optimiser updates them in place, then calls Refresh.
+func (s *SketchNet[T]) Blocks() [][]T { return [][]T{s.head, s.trunk.Params()} }
+
+// Refresh must follow every change of the parameters.
+func (s *SketchNet[T]) Refresh() error { return s.refresh() }
+
+// Sensitivity is the largest norm of one row's output: ‖f(x)‖₂ ≤ L2 and
+// ‖f(x)‖₁ ≤ L1, which bound a row's effect on the summed sketch.
+func (s *SketchNet[T]) Sensitivity() (l1, l2 float64) {
+	m := float64(s.cfg.M)
+	if s.cfg.Bound == "tanh" {
+		return m, math.Sqrt(m)
+	}
+	// The clip holds to a few ulps of the element type.
+	c := s.cfg.Clip * (1 + 1e-5)
+	return c * math.Sqrt(m), c
+}
+
+// Work is the workspace of one batch through the network: Forward's
+// intermediate values, kept for Backward. One per goroutine; it grows to
+// the largest batch and then does not allocate.
+type Work[T nn.Float] struct {
+	u, feat, f, p []T // standardised rows, Fourier features, trunk input, projections
+	df            []T
+	gt, h, dp     []T // trunk gradient; ∂L/∂t of the Fourier branch; ∂L/∂p
+	trunk         nn.Workspace[T]
+	n             int
+}
+
+// Forward computes f(x) for the n rows of x (n×D, row-major) and returns
+// them (n×M, owned by w). A non-finite input is an error.
+func (s *SketchNet[T]) Forward(w *Work[T], x []float64, n int) ([]T, error) {
+	c := s.cfg
+	if len(x) != n*c.D {
+		return nil, fmt.Errorf("meta: %d values for %d rows of d=%d", len(x), n, c.D)
+	}
+	in := 2*c.Fourier + c.Quadratic
+	w.u, w.f = grow(w.u, n*c.D), grow(w.f, n*in)
+	w.n = n
+	for i, v := range x {
+		k := i % c.D
+		w.u[i] = T((v - c.Shift[k]) / c.Scale[k])
+	}
+	if c.Fourier > 0 {
+		w.feat = grow(w.feat, n*2*c.Fourier)
+		var err error
+		switch u := any(w.u).(type) {
+		case []float32:
+			err = s.freq.FeaturesF32(u, any(w.feat).([]float32), 1)
+		case []float64:
+			err = s.freq.FeaturesF64(u, any(w.feat).([]float64), 1)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("meta: %w", err)
+		}
+		for i := range n {
+			copy(w.f[i*in:i*in+2*c.Fourier], w.feat[i*2*c.Fourier:(i+1)*2*c.Fourier])
+		}
+	}
+	if c.Quadratic > 0 {
+		q := c.Quadratic
+		w.p = grow(w.p, n*q)
+		nn.Gemm(false, true, n, q, c.D, 1, w.u, c.D, s.quad(), c.D, 0, w.p, q)
+		for i := range n {
+			row := w.f[i*in+2*c.Fourier : (i+1)*in]
+			for j, v := range w.p[i*q : (i+1)*q] {
+				row[j] = v * v
+			}
+		}
+	}
+	return s.trunk.Forward(&w.trunk, w.f, n), nil
+}
+
+// Backward takes ∂L/∂f(x) (n×M) for the rows of the last Forward and ADDS
+// ∂L/∂θ into the blocks of grad (shaped as Blocks()).
+func (s *SketchNet[T]) Backward(w *Work[T], dOut []T, grad [][]T) {
+	c, n := s.cfg, w.n
+	in := 2*c.Fourier + c.Quadratic
+	w.df = grow(w.df, n*in)
+	gt := grad[1]
+	// nn's Backward overwrites its gradient: sum through a scratch block.
+	w.gt = grow(w.gt, len(gt))
+	s.trunk.Backward(&w.trunk, dOut, w.gt, w.df)
+	for i, v := range w.gt {
+		gt[i] += v
+	}
+	gh := grad[0]
+	if c.Fourier > 0 && !c.FrozenFourier {
+		// t_ij = ω_jᵀu_i + ξ_j: ∂/∂t of the branch is h = cos·∂S − sin·∂C,
+		// so ∂L/∂Ω = hᵀU and ∂L/∂ξ = Σ_i h_i.
+		mf := c.Fourier
+		w.h = grow(w.h, n*mf)
+		h := w.h
+		for i := range n {
+			fr, dr := w.f[i*in:], w.df[i*in:]
+			for j := range mf {
+				h[i*mf+j] = fr[j]*dr[mf+j] - fr[mf+j]*dr[j]
+			}
+		}
+		nn.Gemm(true, false, mf, c.D, n, 1, h, mf, w.u, c.D, 1, gh[:mf*c.D], c.D)
+		dxi := gh[mf*c.D : mf*(c.D+1)]
+		for i := range n {
+			for j, v := range h[i*mf : (i+1)*mf] {
+				dxi[j] += v
+			}
+		}
+	}
+	if c.Quadratic > 0 {
+		// q_j = p_j², p = Au: ∂L/∂A = (2p ∘ ∂q)ᵀ U.
+		q := c.Quadratic
+		w.dp = grow(w.dp, n*q)
+		dp := w.dp
+		for i := range n {
+			for j := range q {
+				dp[i*q+j] = 2 * w.p[i*q+j] * w.df[i*in+2*c.Fourier+j]
+			}
+		}
+		nn.Gemm(true, false, q, c.D, n, 1, dp, q, w.u, c.D, 1, gh[c.Fourier*(c.D+1):], c.D)
+	}
+}
+
+func grow[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
+}
