@@ -124,7 +124,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 	if br.DType != nn.F32 || len(br.F32) != want {
 		return nil, fmt.Errorf("meta: model file: branches of %d %s values, want %d F32", len(br.F32)+len(br.F64), br.DType, want)
 	}
-	if trunk.In() != 2*cfg.Fourier+cfg.Quadratic || trunk.Out() != cfg.M || query.In() != cfg.M+2 || query.Out() != task.Out() {
+	if trunk.In() != 2*cfg.Fourier+cfg.Quadratic || trunk.Out() != cfg.trunkOut() || query.In() != cfg.M+2 || query.Out() != task.Out() {
 		return nil, fmt.Errorf("meta: model file: nets of %d→%d and %d→%d do not fit the configuration", trunk.In(), trunk.Out(), query.In(), query.Out())
 	}
 	logN, err := strconv.ParseFloat(meta[keyLogN], 64)
@@ -132,6 +132,9 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("meta: model file: log n_max %q", meta[keyLogN])
 	}
 	s := &SketchNet[float32]{cfg: cfg, head: br.F32, trunk: trunk}
+	if s.bound, err = newBound[float32](cfg); err != nil {
+		return nil, err
+	}
 	if err := s.refresh(); err != nil {
 		return nil, err
 	}

@@ -26,14 +26,16 @@ type Model struct {
 // Residual(LayerNorm → Dense(Width) → GELU → Dense(Width)) → Dense(out).
 // Its input is the sketch (M), log n / log n_max and the standard
 // deviation of the noise on the sketch (0 when released without privacy).
+// The defaults keep a model near 1 MB (float32), so that the pretrained
+// ones ship with the library.
 type QueryConfig struct {
-	Width  int // default 256
+	Width  int // default 128
 	Blocks int // default 2 (negative: none)
 }
 
 func newQueryNet(c QueryConfig, in, out int, seed uint64) (*nn.Net[float32], error) {
 	if c.Width == 0 {
-		c.Width = 256
+		c.Width = 128
 	}
 	if c.Blocks == 0 {
 		c.Blocks = 2

@@ -13,20 +13,28 @@ import (
 // SketchConfig describes a Sketch-Network f: R^D → R^M.
 //
 // A row x is first standardised by constants fixed with the model,
-// u = (x − Shift)/Scale (never per data set: that would break merging), then
-// mapped to the concatenation of a Fourier branch [cos(Ωu + ξ); sin(Ωu + ξ)]
-// (Fourier frequencies, drawn from a frequency law and trained, or frozen)
-// and a quadratic branch (a_jᵀu)² (Quadratic measurements, trained; with
-// frozen random a_j these are the compressive-PCA measurements, so the
-// learned model nests that baseline), then through a trunk Dense(Width) →
-// act → Blocks × Residual(Dense(Width) → act) → Dense(M) → bound. The bound
-// makes one row's contribution to the sketch known, which differential
-// privacy needs: "l2" clips each output row to ‖f(x)‖₂ ≤ Clip, "tanh" keeps
-// every entry in (−1, 1).
+// u = (x − Shift)/Scale (never per data set: that would break merging).
+// Its output has two parts:
+//
+//   - direct: u itself (Moments) and the quadratic measurements (a_jᵀu)²
+//     (Quadratic of them, a_j trained), scaled by 1/R and 1/R² with
+//     R = 2√D. Averaged over the rows they are the mean and linear
+//     measurements of the second moments: with frozen random a_j exactly
+//     the compressive-PCA baseline's sketch, which the learned model thus
+//     contains.
+//   - learned: a Fourier branch [cos(Ωu + ξ); sin(Ωu + ξ)] (Fourier
+//     frequencies, drawn from a frequency law and trained, or frozen) and
+//     the quadratic measurements, through a trunk Dense(Width) → act →
+//     Blocks × Residual(Dense(Width) → act) → Dense(the rest of M).
+//
+// Each part is bounded, which makes one row's contribution to the sketch
+// known (differential privacy needs it): "l2" clips each part's output to
+// ‖·‖₂ ≤ Clip, "tanh" keeps every entry in (−1, 1).
 type SketchConfig struct {
 	D, M          int
 	Fourier       int       // frequencies of the Fourier branch (default 128; < 0 for none)
-	Quadratic     int       // quadratic measurements (default 32; < 0 for none)
+	Moments       int       // 1: the direct part holds u (default when M ≥ D+4); −1: not
+	Quadratic     int       // quadratic measurements (default half of what the moments leave; < 0: none)
 	Width         int       // trunk width (default 256)
 	Blocks        int       // residual blocks of the trunk (default 1; < 0 for none)
 	Law           rff.Law   // initial frequencies (default folded Gaussian)
@@ -46,7 +54,17 @@ func (c *SketchConfig) defaults() error {
 		}
 	}
 	def(&c.Fourier, 128)
-	def(&c.Quadratic, 32)
+	if c.Moments == 0 {
+		c.Moments = -1
+		if c.M >= c.D+4 {
+			c.Moments = 1
+		}
+	}
+	if c.Quadratic == 0 {
+		c.Quadratic = max(1, (c.M-c.momentDims())/2)
+	} else if c.Quadratic < 0 {
+		c.Quadratic = 0
+	}
 	def(&c.Width, 256)
 	def(&c.Blocks, 1)
 	if c.Law == 0 {
@@ -75,6 +93,8 @@ func (c *SketchConfig) defaults() error {
 		return fmt.Errorf("meta: sketch network of d=%d, m=%d", c.D, c.M)
 	case c.Fourier == 0 && c.Quadratic == 0:
 		return errors.New("meta: the sketch network needs a Fourier or a quadratic branch")
+	case c.trunkOut() < 1:
+		return fmt.Errorf("meta: m=%d leaves nothing for the learned part after %d moments and %d quadratic measurements", c.M, c.momentDims(), c.Quadratic)
 	case c.Width < 1:
 		return fmt.Errorf("meta: trunk width %d", c.Width)
 	case c.Bound != "l2" && c.Bound != "tanh":
@@ -92,6 +112,20 @@ func (c *SketchConfig) defaults() error {
 	return nil
 }
 
+func (c *SketchConfig) momentDims() int {
+	if c.Moments > 0 {
+		return c.D
+	}
+	return 0
+}
+
+// direct is the size of the direct part, trunkOut that of the learned.
+func (c *SketchConfig) direct() int   { return c.momentDims() + c.Quadratic }
+func (c *SketchConfig) trunkOut() int { return c.M - c.direct() }
+
+// directScale is R: u/R and q/R² have entries of order 1/√D and 1/D.
+func (c *SketchConfig) directScale() float64 { return 2 * math.Sqrt(float64(c.D)) }
+
 // SketchNet is a Sketch-Network. Its parameters are two blocks: the
 // branches' (Ω, ξ, then the quadratic directions, as one slice) and the
 // trunk's (an nn.Net). The Fourier branch runs on rff's feature kernels
@@ -100,6 +134,7 @@ type SketchNet[T nn.Float] struct {
 	cfg   SketchConfig
 	head  []T // Ω (Fourier×D), ξ (Fourier), A (Quadratic×D)
 	trunk *nn.Net[T]
+	bound *nn.Net[T]       // the direct part's bound
 	freq  *rff.Frequencies // Ω, ξ of head, for the kernels (refresh)
 }
 
@@ -113,18 +148,16 @@ func NewSketchNet[T nn.Float](c SketchConfig, seed uint64) (*SketchNet[T], error
 	for range c.Blocks {
 		layers = append(layers, nn.Residual(nn.Dense[T](c.Width, c.Width), nn.Act[T](trunkAct)))
 	}
-	layers = append(layers, nn.Dense[T](c.Width, c.M))
-	if c.Bound == "l2" {
-		layers = append(layers, nn.L2Clip[T](c.Clip))
-	} else {
-		layers = append(layers, nn.Act[T](nn.Tanh))
-	}
+	layers = append(layers, nn.Dense[T](c.Width, c.trunkOut()), boundLayer[T](c))
 	trunk, err := nn.NewNet(layers...)
 	if err != nil {
 		return nil, err
 	}
 	trunk.Init(seed)
 	s := &SketchNet[T]{cfg: c, trunk: trunk, head: make([]T, c.Fourier*c.D+c.Fourier+c.Quadratic*c.D)}
+	if s.bound, err = newBound[T](c); err != nil {
+		return nil, err
+	}
 	if c.Fourier > 0 {
 		f, err := rff.NewFrequencies(rff.Params{Law: c.Law, D: c.D, M: c.Fourier, Sigma: []float64{c.Sigma}, Seed: seed})
 		if err != nil {
@@ -145,6 +178,32 @@ func NewSketchNet[T nn.Float](c SketchConfig, seed uint64) (*SketchNet[T], error
 		a[i] = T(r.Normal() / math.Sqrt(float64(c.D)))
 	}
 	return s, s.refresh()
+}
+
+// boundLayer is the bound of the learned part (it follows a Dense layer,
+// whose width it takes).
+func boundLayer[T nn.Float](c SketchConfig) nn.Layer[T] {
+	if c.Bound == "l2" {
+		return nn.L2Clip[T](c.Clip)
+	}
+	return nn.Act[T](nn.Tanh)
+}
+
+// newBound is the direct part's bound, a net of one parameter-free layer.
+func newBound[T nn.Float](c SketchConfig) (*nn.Net[T], error) {
+	w := c.direct()
+	if w == 0 {
+		return nil, nil
+	}
+	spec := nn.LayerSpec{Type: "l2clip", In: w, Out: w, Clip: c.Clip}
+	if c.Bound == "tanh" {
+		spec = nn.LayerSpec{Type: "tanh", In: w, Out: w}
+	}
+	l, err := nn.FromSpec[T](spec)
+	if err != nil {
+		return nil, err
+	}
+	return nn.NewNet(l)
 }
 
 // trunkAct is the trunk's activation: a LeakyReLU, which costs nothing
@@ -201,9 +260,13 @@ func (s *SketchNet[T]) Sensitivity() (l1, l2 float64) {
 	if s.cfg.Bound == "tanh" {
 		return m, math.Sqrt(m)
 	}
-	// The clip holds to a few ulps of the element type.
+	// Each part is clipped (to a few ulps of the element type).
 	c := s.cfg.Clip * (1 + 1e-5)
-	return c * math.Sqrt(m), c
+	parts := 1.0
+	if s.cfg.direct() > 0 {
+		parts = 2
+	}
+	return c * math.Sqrt(m) * math.Sqrt(parts), c * math.Sqrt(parts)
 }
 
 // Work is the workspace of one batch through the network: Forward's
@@ -211,9 +274,11 @@ func (s *SketchNet[T]) Sensitivity() (l1, l2 float64) {
 // the largest batch and then does not allocate.
 type Work[T nn.Float] struct {
 	u, feat, f, p []T // standardised rows, Fourier features, trunk input, projections
-	df            []T
+	dir, out      []T // the direct part before its bound; the output rows
+	df, ddir      []T
 	gt, h, dp     []T // trunk gradient; ∂L/∂t of the Fourier branch; ∂L/∂p
-	trunk         nn.Workspace[T]
+	dtrunk, dbnd  []T // the output gradient split into the parts
+	trunk, bound  nn.Workspace[T]
 	n             int
 }
 
@@ -258,7 +323,33 @@ func (s *SketchNet[T]) Forward(w *Work[T], x []float64, n int) ([]T, error) {
 			}
 		}
 	}
-	return s.trunk.Forward(&w.trunk, w.f, n), nil
+	t := s.trunk.Forward(&w.trunk, w.f, n)
+	nd, nt := c.direct(), c.trunkOut()
+	w.out = grow(w.out, n*c.M)
+	if nd > 0 {
+		// The direct part: [u/R, q/R²], then its bound.
+		R := T(c.directScale())
+		md := c.momentDims()
+		w.dir = grow(w.dir, n*nd)
+		for i := range n {
+			row := w.dir[i*nd : (i+1)*nd]
+			for k := range md {
+				row[k] = w.u[i*c.D+k] / R
+			}
+			for j := range c.Quadratic {
+				p := w.p[i*c.Quadratic+j]
+				row[md+j] = p * p / (R * R)
+			}
+		}
+		b := s.bound.Forward(&w.bound, w.dir, n)
+		for i := range n {
+			copy(w.out[i*c.M:], b[i*nd:(i+1)*nd])
+		}
+	}
+	for i := range n {
+		copy(w.out[i*c.M+nd:(i+1)*c.M], t[i*nt:(i+1)*nt])
+	}
+	return w.out, nil
 }
 
 // Backward takes ∂L/∂f(x) (n×M) for the rows of the last Forward and ADDS
@@ -266,11 +357,16 @@ func (s *SketchNet[T]) Forward(w *Work[T], x []float64, n int) ([]T, error) {
 func (s *SketchNet[T]) Backward(w *Work[T], dOut []T, grad [][]T) {
 	c, n := s.cfg, w.n
 	in := 2*c.Fourier + c.Quadratic
+	nd, nt := c.direct(), c.trunkOut()
 	w.df = grow(w.df, n*in)
+	w.dtrunk = grow(w.dtrunk, n*nt)
+	for i := range n {
+		copy(w.dtrunk[i*nt:(i+1)*nt], dOut[i*c.M+nd:(i+1)*c.M])
+	}
 	gt := grad[1]
 	// nn's Backward overwrites its gradient: sum through a scratch block.
 	w.gt = grow(w.gt, len(gt))
-	s.trunk.Backward(&w.trunk, dOut, w.gt, w.df)
+	s.trunk.Backward(&w.trunk, w.dtrunk, w.gt, w.df)
 	for i, v := range w.gt {
 		gt[i] += v
 	}
@@ -296,13 +392,30 @@ func (s *SketchNet[T]) Backward(w *Work[T], dOut []T, grad [][]T) {
 		}
 	}
 	if c.Quadratic > 0 {
-		// q_j = p_j², p = Au: ∂L/∂A = (2p ∘ ∂q)ᵀ U.
+		// q_j = p_j², p = Au, into the trunk and, as q/R², the direct part:
+		// ∂L/∂A = (2p ∘ ∂q)ᵀ U.
 		q := c.Quadratic
 		w.dp = grow(w.dp, n*q)
 		dp := w.dp
+		var dq []T
+		md := c.momentDims()
+		R2 := T(c.directScale() * c.directScale())
+		if nd > 0 {
+			w.dbnd = grow(w.dbnd, n*nd)
+			for i := range n {
+				copy(w.dbnd[i*nd:(i+1)*nd], dOut[i*c.M:i*c.M+nd])
+			}
+			w.ddir = grow(w.ddir, n*nd)
+			s.bound.Backward(&w.bound, w.dbnd, nil, w.ddir)
+			dq = w.ddir
+		}
 		for i := range n {
 			for j := range q {
-				dp[i*q+j] = 2 * w.p[i*q+j] * w.df[i*in+2*c.Fourier+j]
+				g := w.df[i*in+2*c.Fourier+j]
+				if dq != nil {
+					g += dq[i*nd+md+j] / R2
+				}
+				dp[i*q+j] = 2 * w.p[i*q+j] * g
 			}
 		}
 		nn.Gemm(true, false, q, c.D, n, 1, dp, q, w.u, c.D, 1, gh[c.Fourier*(c.D+1):], c.D)

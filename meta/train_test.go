@@ -7,7 +7,7 @@ import (
 // tinyModel is a small configuration that trains in seconds.
 func tinyModel(t testing.TB, task Task, m int) *Model {
 	t.Helper()
-	mod, err := NewModel(task, SketchConfig{M: m, Fourier: 16, Quadratic: 16, Width: 32},
+	mod, err := NewModel(task, SketchConfig{M: m, Fourier: 16, Quadratic: 4, Width: 32},
 		QueryConfig{Width: 64, Blocks: 1}, 512, 1)
 	if err != nil {
 		t.Fatal(err)
