@@ -79,7 +79,9 @@ func (m *Model) Write(w io.Writer) error {
 		}
 	}
 	head := m.Sketch.head
-	extra := []nn.Tensor{{Name: "branches", DType: nn.F32, Shape: []int{len(head)}, F32: head}}
+	extra := []nn.Tensor{{Name: "branches", DType: nn.F32, Shape: []int{len(head)}, F32: head},
+		{Name: "query_shift", DType: nn.F64, Shape: []int{len(m.InShift)}, F64: m.InShift},
+		{Name: "query_scale", DType: nn.F64, Shape: []int{len(m.InScale)}, F64: m.InScale}}
 	return nn.WriteBundle(w, map[string]*nn.Net[float32]{"sketch": m.Sketch.trunk, "query": m.Query}, extra, meta)
 }
 
@@ -117,8 +119,18 @@ func ReadModel(r io.Reader) (*Model, error) {
 	}
 	trunk, query := nets["sketch"], nets["query"]
 	br, ok := extra["branches"]
-	if trunk == nil || query == nil || !ok || len(nets) != 2 || len(extra) != 1 {
-		return nil, fmt.Errorf("meta: model file: want nets sketch and query and the tensor branches")
+	qs, ok1 := extra["query_shift"]
+	qc, ok2 := extra["query_scale"]
+	if trunk == nil || query == nil || !ok || !ok1 || !ok2 || len(nets) != 2 || len(extra) != 3 {
+		return nil, fmt.Errorf("meta: model file: want nets sketch and query and the tensors branches, query_shift, query_scale")
+	}
+	if qs.DType != nn.F64 || qc.DType != nn.F64 || len(qs.F64) != cfg.M || len(qc.F64) != cfg.M {
+		return nil, fmt.Errorf("meta: model file: query standardisation of %d and %d values for m=%d", len(qs.F64), len(qc.F64), cfg.M)
+	}
+	for j, v := range qc.F64 {
+		if !(v > 0) || math.IsInf(v, 0) || math.IsNaN(qs.F64[j]) || math.IsInf(qs.F64[j], 0) {
+			return nil, fmt.Errorf("meta: model file: query standardisation of entry %d: shift %v, scale %v", j, qs.F64[j], v)
+		}
 	}
 	want := cfg.Fourier*(cfg.D+1) + cfg.Quadratic*cfg.D
 	if br.DType != nn.F32 || len(br.F32) != want {
@@ -141,7 +153,7 @@ func ReadModel(r io.Reader) (*Model, error) {
 	for _, k := range []string{keyTask, keyTaskArg, keySketch, keyLogN} {
 		delete(meta, k)
 	}
-	return &Model{Task: task, Sketch: s, Query: query, LogNMax: logN, Info: meta}, nil
+	return &Model{Task: task, Sketch: s, Query: query, LogNMax: logN, Info: meta, InShift: qs.F64, InScale: qc.F64}, nil
 }
 
 // LoadModel reads the model file at path.

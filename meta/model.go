@@ -18,6 +18,12 @@ type Model struct {
 	Query  *nn.Net[float32]
 	// LogNMax normalises the Query-Network's log n input.
 	LogNMax float64
+	// InShift and InScale standardise the sketch for the Query-Network,
+	// (z_j − InShift_j)/InScale_j: the bounded sketch's entries are small
+	// and of unequal spread, which would make its first layer learn slowly.
+	// Train sets them to running means and standard deviations over the
+	// training sketches; they are constants of the model.
+	InShift, InScale []float64
 	// Info records how the model was made (options, steps, final loss).
 	Info map[string]string
 }
@@ -74,17 +80,26 @@ func NewModel(t Task, sc SketchConfig, qc QueryConfig, nMax int, seed uint64) (*
 	if nMax < 2 {
 		return nil, fmt.Errorf("meta: n_max = %d", nMax)
 	}
-	return &Model{Task: t, Sketch: s, Query: q, LogNMax: math.Log(float64(nMax)), Info: map[string]string{}}, nil
+	md := &Model{Task: t, Sketch: s, Query: q, LogNMax: math.Log(float64(nMax)), Info: map[string]string{},
+		InShift: make([]float64, s.M()), InScale: make([]float64, s.M())}
+	for j := range md.InScale {
+		md.InScale[j] = 1
+	}
+	return md, nil
 }
 
 // queryInput writes the Query-Network's input for a sketch s of n rows
-// with noise of standard deviation sigma.
+// with noise of standard deviation sigma: the standardised sketch, log n
+// over log n_max, and the noise's mean standard deviation on the
+// standardised entries.
 func (m *Model) queryInput(dst []float32, s []float64, n float64, sigma float64) {
+	var rel float64
 	for j, v := range s {
-		dst[j] = float32(v)
+		dst[j] = float32((v - m.InShift[j]) / m.InScale[j])
+		rel += sigma / m.InScale[j]
 	}
 	dst[len(s)] = float32(math.Log(max(n, 1)) / m.LogNMax)
-	dst[len(s)+1] = float32(sigma)
+	dst[len(s)+1] = float32(rel / float64(len(s)))
 }
 
 // Predict returns the Query-Network's raw prediction for the normalised

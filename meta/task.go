@@ -130,10 +130,20 @@ func subsample(x []float64, n, w, k int, r *prng.Stream) []float64 {
 // variance, (E(V, μ) − E_opt)/tr C, with E(V, μ) = tr((I − P)C(μ)), P the
 // projection on span V and C(μ) the second moment about μ. Metric:
 // E/E_opt (as baseline.ScorePCA).
+//
+// With Covariance set, the Query-Network predicts the centred covariance
+// instead (its upper triangle, d(d+1)/2 values, then μ), trained on
+// ‖Ĉ − C‖²_F/‖C‖²_F + ‖μ̂ − x̄‖²/tr C, and the subspace is Ĉ's top-k
+// eigenvectors: a regression, linear in the sketch's quadratic
+// measurements, in place of learning an eigensolver.
 type PCATask struct {
-	D, K   int
-	Family baseline.PCAFamily
+	D, K       int
+	Covariance bool
+	Family     baseline.PCAFamily
 }
+
+// DefaultPCAFamilyFor is the notes' PCA family at dimension d.
+func DefaultPCAFamilyFor(d int) baseline.PCAFamily { return baseline.DefaultPCAFamily(d) }
 
 // NewPCATask is the PCA task of the notes' family at dimension d.
 func NewPCATask(d, k int) (*PCATask, error) {
@@ -145,7 +155,12 @@ func NewPCATask(d, k int) (*PCATask, error) {
 
 func (t *PCATask) Name() string { return "pca" }
 func (t *PCATask) RowDim() int  { return t.D }
-func (t *PCATask) Out() int     { return t.D*t.K + t.D }
+func (t *PCATask) Out() int {
+	if t.Covariance {
+		return t.D*(t.D+1)/2 + t.D
+	}
+	return t.D*t.K + t.D
+}
 
 func (t *PCATask) Draw(seed uint64, n int) (*Dataset, error) {
 	task, err := t.Family.Task(seed)
@@ -233,6 +248,9 @@ func (t *PCATask) optimum(ds *Dataset) (eopt, total float64) {
 }
 
 func (t *PCATask) Loss(ds *Dataset, out, grad []float64) float64 {
+	if t.Covariance {
+		return t.covLoss(ds, out, grad)
+	}
 	E := t.pcaError(ds, out, grad)
 	eopt, total := t.optimum(ds)
 	for i := range grad {
@@ -242,7 +260,14 @@ func (t *PCATask) Loss(ds *Dataset, out, grad []float64) float64 {
 }
 
 func (t *PCATask) Metric(ds *Dataset, out []float64) (float64, error) {
-	E := t.pcaError(ds, out, nil)
+	if t.Covariance {
+		U, mu, err := t.Decode(out)
+		if err != nil {
+			return 0, err
+		}
+		out = append(U, mu...)
+	}
+	E := (&PCATask{D: t.D, K: t.K}).pcaError(ds, out, nil)
 	eopt, _ := t.optimum(ds)
 	if !(eopt > 0) {
 		return 0, errors.New("meta: PCA data set with no error left beyond k components")
@@ -255,6 +280,30 @@ func (t *PCATask) Metric(ds *Dataset, out []float64) (float64, error) {
 // and the mean μ.
 func (t *PCATask) Decode(out []float64) (U, mu []float64, err error) {
 	d, k := t.D, t.K
+	if t.Covariance {
+		n := d * (d + 1) / 2
+		C := mat.NewSymDense(d, nil)
+		i := 0
+		for a := range d {
+			for b := a; b < d; b++ {
+				C.SetSym(a, b, out[i])
+				i++
+			}
+		}
+		var es mat.EigenSym
+		if !es.Factorize(C, true) {
+			return nil, nil, errors.New("meta: PCA decode: eigendecomposition failed")
+		}
+		var ev mat.Dense
+		es.VectorsTo(&ev) // ascending eigenvalues: the top k are the last columns
+		U = make([]float64, d*k)
+		for a := range d {
+			for j := range k {
+				U[a*k+j] = ev.At(a, d-1-j)
+			}
+		}
+		return U, append([]float64(nil), out[n:]...), nil
+	}
 	var qr mat.QR
 	qr.Factorize(mat.NewDense(d, k, append([]float64(nil), out[:d*k]...)))
 	var q mat.Dense
@@ -266,6 +315,38 @@ func (t *PCATask) Decode(out []float64) (U, mu []float64, err error) {
 		}
 	}
 	return U, append([]float64(nil), out[d*k:]...), nil
+}
+
+// covLoss is the covariance head's loss and gradient.
+func (t *PCATask) covLoss(ds *Dataset, out, grad []float64) float64 {
+	d := t.D
+	var cc, tr float64
+	for a := range d {
+		tr += ds.cov[a*d+a]
+		for b := range d {
+			cc += ds.cov[a*d+b] * ds.cov[a*d+b]
+		}
+	}
+	var l float64
+	i := 0
+	for a := range d {
+		for b := a; b < d; b++ {
+			e := out[i] - ds.cov[a*d+b]
+			w := 2.0 // off-diagonal entries count twice in the Frobenius norm
+			if a == b {
+				w = 1
+			}
+			l += w * e * e / cc
+			grad[i] = 2 * w * e / cc
+			i++
+		}
+	}
+	for a := range d {
+		e := out[i+a] - ds.mean[a]
+		l += e * e / tr
+		grad[i+a] = 2 * e / tr
+	}
+	return l
 }
 
 // ---- Ridge --------------------------------------------------------------

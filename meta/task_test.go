@@ -3,6 +3,7 @@ package meta
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -10,10 +11,13 @@ import (
 // differences, at random predictions.
 func TestTaskLossGradients(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
-	for _, name := range []string{"pca", "ridge", "kmeans", "ae"} {
-		task, err := TaskByName(name, 7)
+	for _, name := range []string{"pca", "pca-cov", "ridge", "kmeans", "ae"} {
+		task, err := TaskByName(strings.TrimSuffix(name, "-cov"), 7)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if name == "pca-cov" {
+			task.(*PCATask).Covariance = true
 		}
 		ds, err := task.Draw(11, 300)
 		if err != nil {
@@ -112,4 +116,27 @@ func topEigen(t *testing.T, cov []float64, d, k int) []float64 {
 		}
 	}
 	return U
+}
+
+// TestPCACovarianceDecode: the covariance head decodes the exact
+// covariance into the optimal subspace.
+func TestPCACovarianceDecode(t *testing.T) {
+	task := &PCATask{D: 8, K: 3, Covariance: true, Family: DefaultPCAFamilyFor(8)}
+	ds, err := task.Draw(4, 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []float64
+	for a := range 8 {
+		for b := a; b < 8; b++ {
+			out = append(out, ds.cov[a*8+b])
+		}
+	}
+	out = append(out, ds.mean...)
+	if m, err := task.Metric(ds, out); err != nil || math.Abs(m-1) > 1e-7 {
+		t.Errorf("metric of the exact covariance %v (%v)", m, err)
+	}
+	if l := task.Loss(ds, out, make([]float64, len(out))); l != 0 {
+		t.Errorf("loss of the exact covariance %v", l)
+	}
 }

@@ -90,6 +90,7 @@ type slot struct {
 	rows  []float64 // the rows its sketch sees
 	n     float64   // the data set's size (what log n says)
 	z     []float64 // its (noisy) mean sketch
+	clean []float64 // the same without noise
 	sigma float64
 	work  Work[float32]
 	grad  [][]float32 // its Sketch-Network gradient
@@ -151,6 +152,7 @@ func Train(m *Model, o TrainOptions) (TrainResult, error) {
 				return
 			}
 			s.z = columnMeans(s.z, f, M)
+			s.clean = append(s.clean[:0], s.z...)
 			s.sigma = 0
 			if o.Noise && r.Uniform() < 0.5 {
 				s.sigma = o.NoiseMin * math.Exp(math.Log(o.NoiseMax/o.NoiseMin)*r.Uniform())
@@ -165,6 +167,7 @@ func Train(m *Model, o TrainOptions) (TrainResult, error) {
 			}
 		}
 		// Phase 2: the Query-Network on all sketches, the task losses.
+		updateNorm(m, slots, step)
 		for b, s := range slots {
 			m.queryInput(qin[b*(M+2):(b+1)*(M+2)], s.z, s.n, s.sigma)
 		}
@@ -192,7 +195,7 @@ func Train(m *Model, o TrainOptions) (TrainResult, error) {
 			s.dout = grow(s.dout, nr*M)
 			for i := range nr {
 				for j := range M {
-					s.dout[i*M+j] = din[b*(M+2)+j] / float32(nr)
+					s.dout[i*M+j] = din[b*(M+2)+j] / float32(m.InScale[j]*float64(nr))
 				}
 			}
 			clear(s.grad[0])
@@ -232,6 +235,39 @@ type TrainResult struct {
 }
 
 func trainSummary(o TrainOptions) TrainOptions { o.Progress = nil; return o }
+
+// normMomentum is the weight of the past in the running statistics of the
+// Query-Network's input standardisation.
+const normMomentum = 0.98
+
+// updateNorm folds the step's sketches (before any noise) into the running
+// mean and standard deviation of each sketch entry; the first step sets
+// them. They are constants for the step's gradients.
+func updateNorm(m *Model, slots []*slot, step int) {
+	M := len(m.InShift)
+	mean, sq := make([]float64, M), make([]float64, M)
+	for _, s := range slots {
+		for j, v := range s.clean {
+			mean[j] += v
+			sq[j] += v * v
+		}
+	}
+	k := float64(len(slots))
+	a := normMomentum
+	if step == 0 {
+		a = 0
+	}
+	for j := range M {
+		mu := mean[j] / k
+		sd := math.Sqrt(max(sq[j]/k-mu*mu, 0))
+		m.InShift[j] = a*m.InShift[j] + (1-a)*mu
+		prev := m.InScale[j]
+		if step == 0 {
+			prev = sd
+		}
+		m.InScale[j] = max(a*prev+(1-a)*sd, 1e-6)
+	}
+}
 
 // columnMeans returns the mean of the rows of f (n×m) in float64.
 func columnMeans(dst []float64, f []float32, m int) []float64 {

@@ -83,7 +83,7 @@ decode noisy ones). The pretrained models were made with
 	fl.IntVar(&f.fourier, "fourier", 128, "frequencies of the Sketch-Network's Fourier branch (-1: none)")
 	fl.IntVar(&f.quadratic, "quadratic", 32, "quadratic measurements of the Sketch-Network (-1: none)")
 	fl.IntVar(&f.width, "width", 256, "Sketch-Network trunk width")
-	fl.IntVar(&f.qwidth, "query-width", 256, "Query-Network width")
+	fl.IntVar(&f.qwidth, "query-width", 128, "Query-Network width")
 	fl.BoolVar(&f.frozenFourier, "frozen-fourier", false, "keep the random frequencies of the Fourier branch")
 	fl.Float64Var(&f.lr, "lr", 1e-3, "peak learning rate")
 	fl.BoolVar(&f.noise, "noise", false, "train for noisy (differentially private) sketches")
