@@ -30,14 +30,17 @@ type taskArgs struct {
 	D      int     `json:"d"`
 	K      int     `json:"k,omitempty"`
 	Lambda float64 `json:"lambda,omitempty"`
+	Cov    bool    `json:"covariance,omitempty"`
+	Shared float64 `json:"shared,omitempty"`
+	Seed   uint64  `json:"shared_seed,omitempty"`
 }
 
 func argsOf(t Task) (taskArgs, error) {
 	switch t := t.(type) {
 	case *PCATask:
-		return taskArgs{D: t.D, K: t.K}, nil
+		return taskArgs{D: t.D, K: t.K, Cov: t.Covariance, Shared: t.Family.Shared, Seed: t.Family.SharedSeed}, nil
 	case *RidgeTask:
-		return taskArgs{D: t.D, Lambda: t.Lambda}, nil
+		return taskArgs{D: t.D, Lambda: t.Lambda, Shared: t.Family.Shared, Seed: t.Family.SharedSeed}, nil
 	case *KMeansTask:
 		return taskArgs{D: t.D, K: t.K}, nil
 	case *AETask:
@@ -49,9 +52,18 @@ func argsOf(t Task) (taskArgs, error) {
 func taskFrom(name string, a taskArgs) (Task, error) {
 	switch name {
 	case "pca":
-		return NewPCATask(a.D, a.K)
+		t, err := NewPCATask(a.D, a.K)
+		if err == nil {
+			t.Covariance = a.Cov
+			t.Family.Shared, t.Family.SharedSeed = a.Shared, a.Seed
+		}
+		return t, err
 	case "ridge":
-		return NewRidgeTask(a.D, a.Lambda)
+		t, err := NewRidgeTask(a.D, a.Lambda)
+		if err == nil {
+			t.Family.Shared, t.Family.SharedSeed = a.Shared, a.Seed
+		}
+		return t, err
 	case "kmeans":
 		return NewKMeansTask(a.D, a.K)
 	case "ae":
@@ -144,9 +156,6 @@ func ReadModel(r io.Reader) (*Model, error) {
 		return nil, fmt.Errorf("meta: model file: log n_max %q", meta[keyLogN])
 	}
 	s := &SketchNet[float32]{cfg: cfg, head: br.F32, trunk: trunk}
-	if s.bound, err = newBound[float32](cfg); err != nil {
-		return nil, err
-	}
 	if err := s.refresh(); err != nil {
 		return nil, err
 	}

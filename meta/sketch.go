@@ -79,7 +79,7 @@ func (s *Sketch) Z() []float64 {
 // addChunk is the number of rows one goroutine evaluates at a time; the
 // chunks' sums are added in row order, so the result does not depend on
 // the number of workers.
-const addChunk = 256
+const addChunk = 1024
 
 // Add adds the rows of x (n×D, row-major) on `workers` goroutines (≤ 0:
 // GOMAXPROCS). A non-finite value is an error naming its row and column;

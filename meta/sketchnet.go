@@ -134,7 +134,6 @@ type SketchNet[T nn.Float] struct {
 	cfg   SketchConfig
 	head  []T // Ω (Fourier×D), ξ (Fourier), A (Quadratic×D)
 	trunk *nn.Net[T]
-	bound *nn.Net[T]       // the direct part's bound
 	freq  *rff.Frequencies // Ω, ξ of head, for the kernels (refresh)
 }
 
@@ -155,9 +154,7 @@ func NewSketchNet[T nn.Float](c SketchConfig, seed uint64) (*SketchNet[T], error
 	}
 	trunk.Init(seed)
 	s := &SketchNet[T]{cfg: c, trunk: trunk, head: make([]T, c.Fourier*c.D+c.Fourier+c.Quadratic*c.D)}
-	if s.bound, err = newBound[T](c); err != nil {
-		return nil, err
-	}
+
 	if c.Fourier > 0 {
 		f, err := rff.NewFrequencies(rff.Params{Law: c.Law, D: c.D, M: c.Fourier, Sigma: []float64{c.Sigma}, Seed: seed})
 		if err != nil {
@@ -189,21 +186,51 @@ func boundLayer[T nn.Float](c SketchConfig) nn.Layer[T] {
 	return nn.Act[T](nn.Tanh)
 }
 
-// newBound is the direct part's bound, a net of one parameter-free layer.
-func newBound[T nn.Float](c SketchConfig) (*nn.Net[T], error) {
-	w := c.direct()
-	if w == 0 {
-		return nil, nil
-	}
-	spec := nn.LayerSpec{Type: "l2clip", In: w, Out: w, Clip: c.Clip}
+// boundFwd bounds one block of the direct part: out = v·min(1, C/‖v‖)
+// (l2) or tanh(v).
+func boundFwd[T nn.Float](c *SketchConfig, v, out []T) {
 	if c.Bound == "tanh" {
-		spec = nn.LayerSpec{Type: "tanh", In: w, Out: w}
+		for i, x := range v {
+			out[i] = T(math.Tanh(float64(x)))
+		}
+		return
 	}
-	l, err := nn.FromSpec[T](spec)
-	if err != nil {
-		return nil, err
+	var r2 float64
+	for _, x := range v {
+		r2 += float64(x) * float64(x)
 	}
-	return nn.NewNet(l)
+	sc := T(1)
+	if r := math.Sqrt(r2); r > c.Clip {
+		sc = T(c.Clip / r)
+	}
+	for i, x := range v {
+		out[i] = sc * x
+	}
+}
+
+// boundBwd is boundFwd's backward: dv from dout.
+func boundBwd[T nn.Float](c *SketchConfig, v, dout, dv []T) {
+	if c.Bound == "tanh" {
+		for i, x := range v {
+			t := math.Tanh(float64(x))
+			dv[i] = dout[i] * T(1-t*t)
+		}
+		return
+	}
+	var r2, vd float64
+	for i, x := range v {
+		r2 += float64(x) * float64(x)
+		vd += float64(x) * float64(dout[i])
+	}
+	r := math.Sqrt(r2)
+	if r <= c.Clip {
+		copy(dv, dout)
+		return
+	}
+	sc := c.Clip / r
+	for i, x := range v {
+		dv[i] = T(sc * (float64(dout[i]) - float64(x)*vd/r2))
+	}
 }
 
 // trunkAct is the trunk's activation: a LeakyReLU, which costs nothing
@@ -262,9 +289,12 @@ func (s *SketchNet[T]) Sensitivity() (l1, l2 float64) {
 	}
 	// Each part is clipped (to a few ulps of the element type).
 	c := s.cfg.Clip * (1 + 1e-5)
-	parts := 1.0
-	if s.cfg.direct() > 0 {
-		parts = 2
+	parts := 1.0 // the learned part, and each block of the direct one
+	if s.cfg.momentDims() > 0 {
+		parts++
+	}
+	if s.cfg.Quadratic > 0 {
+		parts++
 	}
 	return c * math.Sqrt(m) * math.Sqrt(parts), c * math.Sqrt(parts)
 }
@@ -275,10 +305,11 @@ func (s *SketchNet[T]) Sensitivity() (l1, l2 float64) {
 type Work[T nn.Float] struct {
 	u, feat, f, p []T // standardised rows, Fourier features, trunk input, projections
 	dir, out      []T // the direct part before its bound; the output rows
+	ahat, anorm   []T // the quadratic directions normalised, and their norms
 	df, ddir      []T
 	gt, h, dp     []T // trunk gradient; ∂L/∂t of the Fourier branch; ∂L/∂p
-	dtrunk, dbnd  []T // the output gradient split into the parts
-	trunk, bound  nn.Workspace[T]
+	dtrunk, dhat  []T // the learned part's gradient; ∂L/∂Â
+	trunk         nn.Workspace[T]
 	n             int
 }
 
@@ -313,9 +344,23 @@ func (s *SketchNet[T]) Forward(w *Work[T], x []float64, n int) ([]T, error) {
 		}
 	}
 	if c.Quadratic > 0 {
+		// Unit directions â_j = a_j/‖a_j‖: (âᵀu)² cannot grow with a_j,
+		// so the bound does not have to shrink the measurements.
 		q := c.Quadratic
+		a := s.quad()
+		w.ahat, w.anorm = grow(w.ahat, q*c.D), grow(w.anorm, q)
+		for j := range q {
+			var n2 float64
+			for _, v := range a[j*c.D : (j+1)*c.D] {
+				n2 += float64(v) * float64(v)
+			}
+			w.anorm[j] = T(math.Sqrt(n2))
+			for k, v := range a[j*c.D : (j+1)*c.D] {
+				w.ahat[j*c.D+k] = v / w.anorm[j]
+			}
+		}
 		w.p = grow(w.p, n*q)
-		nn.Gemm(false, true, n, q, c.D, 1, w.u, c.D, s.quad(), c.D, 0, w.p, q)
+		nn.Gemm(false, true, n, q, c.D, 1, w.u, c.D, w.ahat, c.D, 0, w.p, q)
 		for i := range n {
 			row := w.f[i*in+2*c.Fourier : (i+1)*in]
 			for j, v := range w.p[i*q : (i+1)*q] {
@@ -341,9 +386,14 @@ func (s *SketchNet[T]) Forward(w *Work[T], x []float64, n int) ([]T, error) {
 				row[md+j] = p * p / (R * R)
 			}
 		}
-		b := s.bound.Forward(&w.bound, w.dir, n)
 		for i := range n {
-			copy(w.out[i*c.M:], b[i*nd:(i+1)*nd])
+			v, o := w.dir[i*nd:(i+1)*nd], w.out[i*c.M:i*c.M+nd]
+			if md > 0 {
+				boundFwd(&c, v[:md], o[:md])
+			}
+			if c.Quadratic > 0 {
+				boundFwd(&c, v[md:], o[md:])
+			}
 		}
 	}
 	for i := range n {
@@ -392,8 +442,9 @@ func (s *SketchNet[T]) Backward(w *Work[T], dOut []T, grad [][]T) {
 		}
 	}
 	if c.Quadratic > 0 {
-		// q_j = p_j², p = Au, into the trunk and, as q/R², the direct part:
-		// ∂L/∂A = (2p ∘ ∂q)ᵀ U.
+		// q_j = p_j², p = Âu, into the trunk and, as q/R², the direct part:
+		// ∂L/∂Â = (2p ∘ ∂q)ᵀ U, then through the normalisation
+		// ∂L/∂a_j = (∂L/∂â_j − â_j·(â_jᵀ∂L/∂â_j))/‖a_j‖.
 		q := c.Quadratic
 		w.dp = grow(w.dp, n*q)
 		dp := w.dp
@@ -401,12 +452,10 @@ func (s *SketchNet[T]) Backward(w *Work[T], dOut []T, grad [][]T) {
 		md := c.momentDims()
 		R2 := T(c.directScale() * c.directScale())
 		if nd > 0 {
-			w.dbnd = grow(w.dbnd, n*nd)
-			for i := range n {
-				copy(w.dbnd[i*nd:(i+1)*nd], dOut[i*c.M:i*c.M+nd])
-			}
 			w.ddir = grow(w.ddir, n*nd)
-			s.bound.Backward(&w.bound, w.dbnd, nil, w.ddir)
+			for i := range n {
+				boundBwd(&c, w.dir[i*nd+md:(i+1)*nd], dOut[i*c.M+md:i*c.M+nd], w.ddir[i*nd+md:(i+1)*nd])
+			}
 			dq = w.ddir
 		}
 		for i := range n {
@@ -418,7 +467,19 @@ func (s *SketchNet[T]) Backward(w *Work[T], dOut []T, grad [][]T) {
 				dp[i*q+j] = 2 * w.p[i*q+j] * g
 			}
 		}
-		nn.Gemm(true, false, q, c.D, n, 1, dp, q, w.u, c.D, 1, gh[c.Fourier*(c.D+1):], c.D)
+		w.dhat = grow(w.dhat, q*c.D)
+		nn.Gemm(true, false, q, c.D, n, 1, dp, q, w.u, c.D, 0, w.dhat, c.D)
+		ga := gh[c.Fourier*(c.D+1):]
+		for j := range q {
+			ah, dh := w.ahat[j*c.D:(j+1)*c.D], w.dhat[j*c.D:(j+1)*c.D]
+			var dot T
+			for k := range ah {
+				dot += ah[k] * dh[k]
+			}
+			for k := range ah {
+				ga[j*c.D+k] += (dh[k] - ah[k]*dot) / w.anorm[j]
+			}
+		}
 	}
 }
 
@@ -427,4 +488,14 @@ func grow[T any](s []T, n int) []T {
 		return make([]T, n)
 	}
 	return s[:n]
+}
+
+// FlopsPerRow is the floating-point work of one row's forward pass in the
+// matrix products and the Fourier phases (2 per multiply-add), for
+// throughput figures.
+func (s *SketchNet[T]) FlopsPerRow() float64 {
+	c := s.cfg
+	in := 2*c.Fourier + c.Quadratic
+	macs := c.Fourier*c.D + c.Quadratic*c.D + in*c.Width + c.Blocks*c.Width*c.Width + c.Width*c.trunkOut()
+	return 2 * float64(macs)
 }

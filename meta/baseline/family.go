@@ -30,6 +30,16 @@ type PCAFamily struct {
 	D                  int
 	AlphaMin, AlphaMax float64
 	SigmaMin, SigmaMax float64
+	// Shared, when positive, makes the family's data sets share structure:
+	// Q is the orthonormalised Q₀ + Shared·G/√d with one Q₀ for the whole
+	// family (drawn from SharedSeed) and G standard Gaussian per data set
+	// (so each direction is tilted by about Shared radians), so the
+	// principal directions of different data sets are near each other —
+	// the situation where a sketch learned on the family can measure along
+	// them, and a random one cannot. Zero (the notes' family) draws Q
+	// uniformly (Haar).
+	Shared     float64
+	SharedSeed uint64
 }
 
 // DefaultPCAFamily is the family of the notes: α ~ U[0.5, 3], σ ~ U[0, 0.3].
@@ -53,12 +63,15 @@ func (f PCAFamily) Task(seed uint64) (*PCATask, error) {
 	if err := checkFamily("PCAFamily", f.D, f.AlphaMin, f.AlphaMax, f.SigmaMin, f.SigmaMax); err != nil {
 		return nil, err
 	}
+	if !(f.Shared >= 0) || math.IsInf(f.Shared, 0) {
+		return nil, fmt.Errorf("baseline: PCAFamily: shared = %v, want finite and ≥ 0", f.Shared)
+	}
 	r := prng.New(seed, paramStream)
 	t := &PCATask{D: f.D, seed: seed}
 	t.Alpha = uniform(r, f.AlphaMin, f.AlphaMax)
 	t.Sigma = uniform(r, f.SigmaMin, f.SigmaMax)
 	t.Lambda = powerSpectrum(f.D, t.Alpha)
-	t.Q = haar(r, f.D)
+	t.Q = familyRotation(r, f.D, f.Shared, f.SharedSeed)
 	t.Mu = make([]float64, f.D)
 	for i := range t.Mu {
 		t.Mu[i] = r.Normal()
@@ -97,6 +110,8 @@ type RidgeFamily struct {
 	D                  int
 	AlphaMin, AlphaMax float64
 	SigmaMin, SigmaMax float64
+	Shared             float64 // as in PCAFamily: Q near a Q₀ common to the family
+	SharedSeed         uint64
 }
 
 // DefaultRidgeFamily is the family of the notes: α ~ U[0.5, 3], σ ~ U[0.05, 1].
@@ -121,12 +136,15 @@ func (f RidgeFamily) Task(seed uint64) (*RidgeTask, error) {
 	if err := checkFamily("RidgeFamily", f.D, f.AlphaMin, f.AlphaMax, f.SigmaMin, f.SigmaMax); err != nil {
 		return nil, err
 	}
+	if !(f.Shared >= 0) || math.IsInf(f.Shared, 0) {
+		return nil, fmt.Errorf("baseline: RidgeFamily: shared = %v, want finite and ≥ 0", f.Shared)
+	}
 	r := prng.New(seed, paramStream)
 	t := &RidgeTask{D: f.D, seed: seed}
 	t.Alpha = uniform(r, f.AlphaMin, f.AlphaMax)
 	t.Sigma = uniform(r, f.SigmaMin, f.SigmaMax)
 	t.Lambda = powerSpectrum(f.D, t.Alpha)
-	t.Q = haar(r, f.D)
+	t.Q = familyRotation(r, f.D, f.Shared, f.SharedSeed)
 	t.Beta = make([]float64, f.D)
 	s := 1 / math.Sqrt(float64(f.D))
 	for i := range t.Beta {
@@ -195,6 +213,24 @@ func powerSpectrum(d int, alpha float64) []float64 {
 // matrix's QR factorisation with R's diagonal made positive. Gram–Schmidt
 // (modified, with one re-orthogonalisation pass) gives that positive
 // diagonal directly and, unlike LAPACK, rounds the same on every platform.
+// familyRotation is a data set's Q: Haar when shared is 0, else the
+// Gram–Schmidt orthonormalisation (column order kept, so the leading
+// directions stay near Q₀'s) of Q₀ + shared·G/√d, G drawn from r.
+func familyRotation(r *prng.Stream, d int, shared float64, sharedSeed uint64) *mat.Dense {
+	if !(shared > 0) {
+		return haar(r, d)
+	}
+	q0 := haar(prng.New(sharedSeed, 0x51a7ed), d)
+	cols := make([][]float64, d)
+	for j := range cols {
+		cols[j] = make([]float64, d)
+		for i := range cols[j] {
+			cols[j][i] = q0.At(i, j) + float64(shared*r.Normal())/math.Sqrt(float64(d))
+		}
+	}
+	return orthonormalise(cols)
+}
+
 func haar(r *prng.Stream, d int) *mat.Dense {
 	cols := make([][]float64, d)
 	for j := range cols {
@@ -203,6 +239,13 @@ func haar(r *prng.Stream, d int) *mat.Dense {
 			cols[j][i] = r.Normal()
 		}
 	}
+	return orthonormalise(cols)
+}
+
+// orthonormalise applies Gram–Schmidt twice to the columns, in order, and
+// returns them as a d×d matrix.
+func orthonormalise(cols [][]float64) *mat.Dense {
+	d := len(cols)
 	for j, v := range cols {
 		for range 2 {
 			for _, u := range cols[:j] {

@@ -146,3 +146,46 @@ func TestExpPortable(t *testing.T) {
 		t.Errorf("expPortable(0) = %v", expPortable(0))
 	}
 }
+
+// TestSharedFamily: with Shared the data sets' leading directions are near
+// each other (|cos| of the first columns ≫ the 1/√d of random ones), and
+// zero gives the Haar family unchanged.
+func TestSharedFamily(t *testing.T) {
+	const d = 20
+	f := DefaultPCAFamily(d)
+	f.Shared, f.SharedSeed = 0.3, 5
+	var near, far float64
+	a, _ := f.Task(1)
+	b, _ := f.Task(2)
+	h := DefaultPCAFamily(d)
+	c, _ := h.Task(1)
+	e, _ := h.Task(2)
+	for i := range d {
+		near += a.Q.At(i, 0) * b.Q.At(i, 0)
+		far += c.Q.At(i, 0) * e.Q.At(i, 0)
+	}
+	if math.Abs(near) < 0.8 || math.Abs(far) > 0.6 {
+		t.Errorf("cosines of the first directions: shared %.3f, Haar %.3f", near, far)
+	}
+	g := DefaultPCAFamily(d)
+	g.Shared = -1
+	if _, err := g.Task(1); err == nil {
+		t.Error("negative Shared: no error")
+	}
+	// Orthonormal still.
+	for j := range d {
+		for k := range d {
+			var s float64
+			for i := range d {
+				s += a.Q.At(i, j) * a.Q.At(i, k)
+			}
+			want := 0.0
+			if j == k {
+				want = 1
+			}
+			if math.Abs(s-want) > 1e-12 {
+				t.Fatalf("QᵀQ[%d][%d] = %v", j, k, s)
+			}
+		}
+	}
+}
