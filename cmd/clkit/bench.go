@@ -31,6 +31,7 @@ func newBench() *cobra.Command {
 		seconds           float64
 		rounds            int
 		asJSON, quantized bool
+		metaNet           bool
 	)
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -47,9 +48,28 @@ Data: x ~ N(0, 1), ω ~ N(0, 9/d), uniform dither.
 With --quant it measures the 1-bit sketch (package quant: two sign bits per
 row and frequency, counted exactly) through the same flags, kernels from
 quant's list, and a naive baseline that counts the signs of math.Sincos;
-its JSON lines carry "sketch":"quant".`,
+its JSON lines carry "sketch":"quant".
+
+With --meta it measures the hot path of compressive meta-learning: the
+default Sketch-Network (package meta) on rows of dimension --d into a
+sketch of --m values (defaults 20 and 64), rows/s and GFLOP/s, for 1 and
+2 threads (or --threads).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if metaNet {
+				fl := cmd.Flags()
+				md, mm, th := 20, 64, []int{1, 2}
+				if fl.Changed("d") {
+					md = d
+				}
+				if fl.Changed("m") {
+					mm = m
+				}
+				if fl.Changed("threads") {
+					th = []int{threads}
+				}
+				return benchMeta(cmd.OutOrStdout(), md, mm, th, seconds, rounds, asJSON)
+			}
 			c := bench.DefaultConfig()
 			defKernel := rff.DefaultKernel()
 			if quantized {
@@ -111,6 +131,7 @@ its JSON lines carry "sketch":"quant".`,
 	f.IntVar(&rounds, "rounds", 5, "interleaved rounds per measurement (the median is reported)")
 	f.BoolVar(&asJSON, "json", false, "one JSON object per measurement per line")
 	f.BoolVar(&quantized, "quant", false, "measure the 1-bit quantized sketch (package quant) instead of the smooth one")
+	f.BoolVar(&metaNet, "meta", false, "measure the meta-learned Sketch-Network (package meta) instead")
 	return cmd
 }
 

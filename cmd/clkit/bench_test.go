@@ -105,3 +105,17 @@ func TestBenchQuant(t *testing.T) {
 		t.Error("unknown kernel accepted")
 	}
 }
+
+func TestBenchMeta(t *testing.T) {
+	out, err := run(t, "bench", "--meta", "--d", "6", "--m", "16", "--threads", "2", "--seconds", "0.02", "--rounds", "1", "--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v metaBenchLine
+	if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &v); err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	if v.Sketch != "meta" || v.D != 6 || v.M != 16 || v.Threads != 2 || !(v.RowsPerSec > 0) || !(v.FlopsRow > 0) {
+		t.Errorf("bench --meta line %+v", v)
+	}
+}
