@@ -31,6 +31,7 @@ type taskArgs struct {
 	K      int     `json:"k,omitempty"`
 	Lambda float64 `json:"lambda,omitempty"`
 	Cov    bool    `json:"covariance,omitempty"`
+	Log    bool    `json:"log_ratio,omitempty"`
 	Shared float64 `json:"shared,omitempty"`
 	Seed   uint64  `json:"shared_seed,omitempty"`
 }
@@ -38,7 +39,7 @@ type taskArgs struct {
 func argsOf(t Task) (taskArgs, error) {
 	switch t := t.(type) {
 	case *PCATask:
-		return taskArgs{D: t.D, K: t.K, Cov: t.Covariance, Shared: t.Family.Shared, Seed: t.Family.SharedSeed}, nil
+		return taskArgs{D: t.D, K: t.K, Cov: t.Covariance, Log: t.LogRatio, Shared: t.Family.Shared, Seed: t.Family.SharedSeed}, nil
 	case *RidgeTask:
 		return taskArgs{D: t.D, Lambda: t.Lambda, Shared: t.Family.Shared, Seed: t.Family.SharedSeed}, nil
 	case *KMeansTask:
@@ -54,7 +55,7 @@ func taskFrom(name string, a taskArgs) (Task, error) {
 	case "pca":
 		t, err := NewPCATask(a.D, a.K)
 		if err == nil {
-			t.Covariance = a.Cov
+			t.Covariance, t.LogRatio = a.Cov, a.Log
 			t.Family.Shared, t.Family.SharedSeed = a.Shared, a.Seed
 		}
 		return t, err

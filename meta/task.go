@@ -139,7 +139,10 @@ func subsample(x []float64, n, w, k int, r *prng.Stream) []float64 {
 type PCATask struct {
 	D, K       int
 	Covariance bool
-	Family     baseline.PCAFamily
+	// LogRatio trains the subspace head on log(E/E_opt), the log of the
+	// reported metric, instead of the excess relative to tr C.
+	LogRatio bool
+	Family   baseline.PCAFamily
 }
 
 // DefaultPCAFamilyFor is the notes' PCA family at dimension d.
@@ -253,6 +256,12 @@ func (t *PCATask) Loss(ds *Dataset, out, grad []float64) float64 {
 	}
 	E := t.pcaError(ds, out, grad)
 	eopt, total := t.optimum(ds)
+	if t.LogRatio {
+		for i := range grad {
+			grad[i] /= E
+		}
+		return math.Log(E / max(eopt, 1e-12*total))
+	}
 	for i := range grad {
 		grad[i] /= total
 	}

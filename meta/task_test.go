@@ -11,13 +11,17 @@ import (
 // differences, at random predictions.
 func TestTaskLossGradients(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 3))
-	for _, name := range []string{"pca", "pca-cov", "ridge", "kmeans", "ae"} {
-		task, err := TaskByName(strings.TrimSuffix(name, "-cov"), 7)
+	for _, name := range []string{"pca", "pca-cov", "pca-log", "ridge", "kmeans", "ae"} {
+		base, _, _ := strings.Cut(name, "-")
+		task, err := TaskByName(base, 7)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if name == "pca-cov" {
+		switch name {
+		case "pca-cov":
 			task.(*PCATask).Covariance = true
+		case "pca-log":
+			task.(*PCATask).LogRatio = true
 		}
 		ds, err := task.Draw(11, 300)
 		if err != nil {
