@@ -158,7 +158,7 @@ func baselineMetric(t Task, ds *Dataset, M int, seed uint64) (float64, error) {
 		if err != nil {
 			return 0, err
 		}
-		sc, err := baseline.ScoreRidge(ds.X, ds.Test, t.D, t.Lambda, fit)
+		sc, err := baseline.ScoreRidge(ds.X, ds.TestRows(), t.D, t.Lambda, fit)
 		return sc.Ratio, err
 	case *KMeansTask:
 		fit, err := solver.FitKMeans(ds.X, t.D, t.K, solver.FitOptions{M: max(1, M/2), Seed: seed})

@@ -39,7 +39,8 @@ type Dataset struct {
 	X        []float64 // rows, N×RowDim
 	N        int
 	LossRows []float64 // rows the training loss uses (a subset of X), or nil
-	Test     []float64 // held-out rows of the same task (ridge's metric)
+	Test     []float64 // held-out rows of the same task (ridge's metric; see TestRows)
+	testRows func() []float64
 	mean     []float64 // of the features (PCA, AE: x; ridge: x)
 	cov      []float64 // centred covariance of x, d×d
 	eig      []float64 // its eigenvalues, descending
@@ -398,7 +399,8 @@ func (t *RidgeTask) Draw(seed uint64, n int) (*Dataset, error) {
 		return nil, err
 	}
 	d, w := t.D, t.D+1
-	ds := &Dataset{X: task.Rows(n, 0), N: n, Test: task.Rows(1000, 1)}
+	// Held-out rows only when a metric asks (training never does).
+	ds := &Dataset{X: task.Rows(n, 0), N: n, testRows: func() []float64 { return task.Rows(1000, 1) }}
 	st := &ridgeStats{sxx: make([]float64, d*d), cxy: make([]float64, d)}
 	ds.mean = make([]float64, d)
 	for i := range n {
@@ -483,8 +485,18 @@ func (t *RidgeTask) Loss(ds *Dataset, out, grad []float64) float64 {
 	return (J - ds.ridge.jmin) / v
 }
 
+// TestRows returns the data set's held-out rows (drawn on first use), or
+// nil for tasks without them.
+func (ds *Dataset) TestRows() []float64 {
+	if ds.Test == nil && ds.testRows != nil {
+		ds.Test = ds.testRows()
+	}
+	return ds.Test
+}
+
 func (t *RidgeTask) heldOut(ds *Dataset, beta []float64, b float64) float64 {
 	d, w := t.D, t.D+1
+	ds.TestRows()
 	n := len(ds.Test) / w
 	var s float64
 	for i := range n {
