@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -15,9 +14,6 @@ import (
 	"github.com/clkit/clkit/nn"
 	"github.com/clkit/clkit/rff"
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
-	"golang.org/x/term"
 	"gonum.org/v1/plot/plotter"
 )
 
@@ -167,7 +163,9 @@ func runGenTrain(cmd *cobra.Command, path string, f *genTrainFlags) error {
 		o.LR = nn.WarmupCosine(f.lr, 0, f.epochs*steps, f.lrFinal)
 	}
 	bar := newStepBar(cmd.ErrOrStderr(), "training", int64(f.epochs*steps), f.quiet)
-	o.Progress = bar.update
+	o.Progress = func(p gen.Progress) {
+		bar.step(fmt.Sprintf("epoch %d/%d loss %.4f", p.Epoch, p.Epochs, p.EpochLoss))
+	}
 	meta := map[string]string{
 		"clkit.model":               "gen",
 		"clkit.gen.latent":          strconv.Itoa(f.latent),
@@ -215,49 +213,6 @@ func trainAndSave[T nn.Float](s *rff.Sketch, f *genTrainFlags, widths []int, act
 	meta["clkit.gen.epochs"] = strconv.Itoa(len(res.EpochLoss))
 	meta["clkit.gen.final_loss"] = strconv.FormatFloat(res.EpochLoss[len(res.EpochLoss)-1], 'g', 6, 64)
 	return res, net.Save(f.out, meta)
-}
-
-// stepBar is a training progress bar on stderr: steps, epoch and loss.
-// nil (quiet, or stderr not a terminal) draws nothing.
-type stepBar struct {
-	p     *mpb.Progress
-	bar   *mpb.Bar
-	label string
-}
-
-func newStepBar(w io.Writer, name string, total int64, quiet bool) *stepBar {
-	f, ok := w.(*os.File)
-	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	b := &stepBar{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40))}
-	b.bar = b.p.AddBar(total,
-		mpb.PrependDecorators(decor.Name(name+" "), decor.Any(func(decor.Statistics) string { return b.label })),
-		mpb.AppendDecorators(decor.AverageSpeed(0, " %.1f steps/s"), decor.Name("  ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
-	return b
-}
-
-func (b *stepBar) update(p gen.Progress) {
-	if b == nil {
-		return
-	}
-	b.label = fmt.Sprintf("epoch %d/%d loss %.4f", p.Epoch, p.Epochs, p.EpochLoss)
-	b.bar.Increment()
-	if p.Step == p.Steps && p.Epoch < p.Epochs {
-		return
-	}
-}
-
-func (b *stepBar) finish(ok bool) {
-	if b == nil {
-		return
-	}
-	if ok {
-		b.bar.SetTotal(-1, true)
-	} else {
-		b.bar.Abort(false)
-	}
-	b.p.Wait()
 }
 
 // genSampleFlags are gen sample's options.

@@ -6,16 +6,12 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"time"
 
 	"github.com/clkit/clkit/dataio"
 	"github.com/clkit/clkit/meta"
 	"github.com/clkit/clkit/solver/dp"
 	"github.com/spf13/cobra"
-	"github.com/vbauerster/mpb/v8"
-	"github.com/vbauerster/mpb/v8/decor"
-	"golang.org/x/term"
 )
 
 func newMeta() *cobra.Command {
@@ -142,11 +138,11 @@ func runMetaTrain(cmd *cobra.Command, f *metaTrainFlags) error {
 	if err != nil {
 		return usageError{err}
 	}
-	bar := newMetaBar(cmd.ErrOrStderr(), int64(f.steps), f.quiet)
+	bar := newStepBar(cmd.ErrOrStderr(), "meta-training", int64(f.steps), f.quiet)
 	var ckErr error
 	o := meta.TrainOptions{Steps: f.steps, Batch: f.batch, NMin: f.nmin, NMax: f.nmax, LR: f.lr, Noise: f.noise, Seed: f.seed, Workers: f.workers,
 		Progress: func(p meta.TrainProgress) {
-			bar.update(p)
+			bar.step(fmt.Sprintf("step %d/%d loss %.4f", p.Step, p.Steps, p.Loss))
 			if f.every > 0 && p.Step%f.every == 0 && p.Step < p.Steps && ckErr == nil {
 				ckErr = mod.Save(f.out)
 			}
@@ -173,45 +169,6 @@ func runMetaTrain(cmd *cobra.Command, f *metaTrainFlags) error {
 	fmt.Fprintf(cmd.ErrOrStderr(), "clkit: meta: %s, d=%d, m=%d: %d steps, loss %.4g (mean of the last 100), %.1f min → %s\n",
 		task.Name(), f.d, f.m, f.steps, last, time.Since(t0).Minutes(), f.out)
 	return nil
-}
-
-// metaBar is the training progress bar (nil: draws nothing).
-type metaBar struct {
-	p     *mpb.Progress
-	bar   *mpb.Bar
-	label string
-}
-
-func newMetaBar(w io.Writer, total int64, quiet bool) *metaBar {
-	f, ok := w.(*os.File)
-	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
-	}
-	b := &metaBar{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40))}
-	b.bar = b.p.AddBar(total,
-		mpb.PrependDecorators(decor.Name("meta-training "), decor.Any(func(decor.Statistics) string { return b.label })),
-		mpb.AppendDecorators(decor.AverageSpeed(0, " %.2f steps/s"), decor.Name("  ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
-	return b
-}
-
-func (b *metaBar) update(p meta.TrainProgress) {
-	if b == nil {
-		return
-	}
-	b.label = fmt.Sprintf("step %d/%d loss %.4f", p.Step, p.Steps, p.Loss)
-	b.bar.Increment()
-}
-
-func (b *metaBar) finish(ok bool) {
-	if b == nil {
-		return
-	}
-	if ok {
-		b.bar.SetTotal(-1, true)
-	} else {
-		b.bar.Abort(false)
-	}
-	b.p.Wait()
 }
 
 type metaSketchFlags struct {

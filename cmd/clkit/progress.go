@@ -61,3 +61,44 @@ func (p *progress) finish(ok bool) {
 	}
 	p.p.Wait()
 }
+
+// stepBar is a training progress bar on stderr: steps, a label (epoch,
+// loss) and the ETA. nil (quiet, or stderr not a terminal) draws nothing.
+type stepBar struct {
+	p     *mpb.Progress
+	bar   *mpb.Bar
+	label string
+}
+
+func newStepBar(w io.Writer, name string, total int64, quiet bool) *stepBar {
+	f, ok := w.(*os.File)
+	if quiet || !ok || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	b := &stepBar{p: mpb.New(mpb.WithOutput(w), mpb.WithWidth(40))}
+	b.bar = b.p.AddBar(total,
+		mpb.PrependDecorators(decor.Name(name+" "), decor.Any(func(decor.Statistics) string { return b.label })),
+		mpb.AppendDecorators(decor.AverageSpeed(0, " %.1f steps/s"), decor.Name("  ETA "), decor.AverageETA(decor.ET_STYLE_GO)))
+	return b
+}
+
+// step advances the bar by one step and shows label.
+func (b *stepBar) step(label string) {
+	if b == nil {
+		return
+	}
+	b.label = label
+	b.bar.Increment()
+}
+
+func (b *stepBar) finish(ok bool) {
+	if b == nil {
+		return
+	}
+	if ok {
+		b.bar.SetTotal(-1, true)
+	} else {
+		b.bar.Abort(false)
+	}
+	b.p.Wait()
+}
