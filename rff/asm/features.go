@@ -36,16 +36,7 @@ func (k *kern) emitFeatures(twin string) {
 	Doc(fmt.Sprintf("%s is the %s feature kernel on %s, its pure-Go twin %s", k.featFuncName(), k.isa.name, k.goType, twin),
 		"(contract in features.go): n rows, nb = len(xi)/16 blocks, out rows ld elements apart.")
 	Pragma("noescape")
-	d := loadGP("d")
-	for D := 1; D <= k.featRegDims(); D++ {
-		CMPQ(d, Imm(uint64(D)))
-		JEQ(LabelRef(fmt.Sprintf("d%d", D)))
-	}
-	k.featVariant(0)
-	for D := 1; D <= k.featRegDims(); D++ {
-		Label(fmt.Sprintf("d%d", D))
-		k.featVariant(D)
-	}
+	byDim(k.featRegDims(), k.featVariant)
 }
 
 // featVariant is the whole kernel for d = D, or any d when D = 0.

@@ -90,15 +90,21 @@ func (k *kern) emitVJP(twin string) {
 	Doc(fmt.Sprintf("%s is the %s VJP kernel on %s, its pure-Go twin %s", k.vjpFuncName(), k.isa.name, k.goType, twin),
 		"(contract in vjp.go): n rows, nb = len(xi)/16 blocks, gs scratch of d·16.")
 	Pragma("noescape")
+	byDim(k.vjpRegDims(), k.vjpVariant)
+}
+
+// byDim jumps by the argument d to variant(d) for d ≤ maxD, whose code it
+// emits under the labels d1…, and otherwise to variant(0), the general one.
+func byDim(maxD int, variant func(D int)) {
 	d := Load(Param("d"), GP64())
-	for D := 1; D <= k.vjpRegDims(); D++ {
+	for D := 1; D <= maxD; D++ {
 		CMPQ(d, Imm(uint64(D)))
 		JEQ(LabelRef(fmt.Sprintf("d%d", D)))
 	}
-	k.vjpVariant(0)
-	for D := 1; D <= k.vjpRegDims(); D++ {
+	variant(0)
+	for D := 1; D <= maxD; D++ {
 		Label(fmt.Sprintf("d%d", D))
-		k.vjpVariant(D)
+		variant(D)
 	}
 }
 
