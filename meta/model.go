@@ -69,6 +69,9 @@ func NewModel(t Task, sc SketchConfig, qc QueryConfig, nMax int, seed uint64) (*
 		return nil, errors.New("meta: nil task")
 	}
 	sc.D = t.RowDim()
+	if _, ok := t.(*RidgeTask); ok && sc.Cross == 0 {
+		sc.Cross = 1 // c_xy = E[x·y] is what β needs most: measure it exactly
+	}
 	s, err := NewSketchNet[float32](sc, seed)
 	if err != nil {
 		return nil, err

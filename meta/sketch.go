@@ -46,7 +46,7 @@ func (s *SketchNet[T]) Fingerprint() uint64 {
 	var b [8]byte
 	put := func(v uint64) { binary.LittleEndian.PutUint64(b[:], v); h.Write(b[:]) }
 	c := s.cfg
-	for _, v := range []int{c.D, c.M, c.Fourier, c.Moments, c.Quadratic, c.Width, c.Blocks, int(c.Law)} {
+	for _, v := range []int{c.D, c.M, c.Fourier, c.Moments, c.Cross, c.Quadratic, c.Width, c.Blocks, int(c.Law)} {
 		put(uint64(v))
 	}
 	h.Write([]byte(c.Bound))

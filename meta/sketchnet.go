@@ -34,6 +34,7 @@ type SketchConfig struct {
 	D, M          int
 	Fourier       int       // frequencies of the Fourier branch (default 128; < 0 for none)
 	Moments       int       // 1: the direct part holds u (default when M ≥ D+4); −1: not
+	Cross         int       // 1: the moments also hold the last column times the others (ridge: y·x); −1: not; 0: on for ridge (NewModel)
 	Quadratic     int       // quadratic measurements (default half of what the moments leave; < 0: none)
 	Width         int       // trunk width (default 256)
 	Blocks        int       // residual blocks of the trunk (default 1; < 0 for none)
@@ -54,9 +55,12 @@ func (c *SketchConfig) defaults() error {
 		}
 	}
 	def(&c.Fourier, 128)
+	if c.Cross == 0 {
+		c.Cross = -1
+	}
 	if c.Moments == 0 {
 		c.Moments = -1
-		if c.M >= c.D+4 {
+		if c.M >= c.momentDimsIf()+4 {
 			c.Moments = 1
 		}
 	}
@@ -112,11 +116,22 @@ func (c *SketchConfig) defaults() error {
 	return nil
 }
 
-func (c *SketchConfig) momentDims() int {
-	if c.Moments > 0 {
-		return c.D
+// momentDimsIf is the size the moments block would have.
+func (c *SketchConfig) momentDimsIf() int {
+	if c.Cross > 0 {
+		return 2*c.D - 1
 	}
-	return 0
+	return c.D
+}
+
+func (c *SketchConfig) momentDims() int {
+	if c.Moments <= 0 {
+		return 0
+	}
+	if c.Cross > 0 {
+		return 2*c.D - 1
+	}
+	return c.D
 }
 
 // direct is the size of the direct part, trunkOut that of the learned.
@@ -378,8 +393,15 @@ func (s *SketchNet[T]) Forward(w *Work[T], x []float64, n int) ([]T, error) {
 		w.dir = grow(w.dir, n*nd)
 		for i := range n {
 			row := w.dir[i*nd : (i+1)*nd]
-			for k := range md {
+			for k := range min(md, c.D) {
 				row[k] = w.u[i*c.D+k] / R
+			}
+			if c.Cross > 0 && md > 0 {
+				// Cross moments with the last column (ridge: y·x_k).
+				y := w.u[i*c.D+c.D-1]
+				for k := range c.D - 1 {
+					row[c.D+k] = y * w.u[i*c.D+k] / (R * R)
+				}
 			}
 			for j := range c.Quadratic {
 				p := w.p[i*c.Quadratic+j]

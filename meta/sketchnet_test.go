@@ -24,6 +24,7 @@ func TestSketchNetGradient(t *testing.T) {
 		{D: 3, M: 5, Fourier: 8, Quadratic: 4, Width: 12, Bound: "tanh"},
 		{D: 4, M: 6, Fourier: 16, Quadratic: 3, Width: 10, Blocks: 2, Clip: 0.3, Law: rff.AdaptedRadius},
 		{D: 2, M: 4, Fourier: 5, Quadratic: -1, Width: 8, FrozenFourier: true, Shift: []float64{1, -1}, Scale: []float64{2, 0.5}},
+		{D: 4, M: 12, Fourier: 8, Quadratic: 2, Cross: 1, Width: 8},
 	} {
 		s, err := NewSketchNet[float64](c, 7)
 		if err != nil {
