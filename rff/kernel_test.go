@@ -4,25 +4,13 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strings"
 	"testing"
+
+	"github.com/clkit/clkit/internal/dispatch/dispatchtest"
 )
 
-// CLKIT_REQUIRE=avx512,avx2 makes the tests fail unless those kernels are
-// usable, so a silent fallback to pure Go cannot pass CI.
-func TestRequiredKernels(t *testing.T) {
-	req := os.Getenv("CLKIT_REQUIRE")
-	if req == "" {
-		t.Skip("CLKIT_REQUIRE not set")
-	}
-	for _, name := range strings.Split(req, ",") {
-		if !slices.Contains(Kernels(), name) {
-			t.Errorf("kernel %q required but not usable; have %v", name, Kernels())
-		}
-	}
-}
+func TestRequiredKernels(t *testing.T) { dispatchtest.Required(t, Kernels()) }
 
 func TestUsableKernelsEnv(t *testing.T) {
 	arch := []kernel{{name: "a", env: "NO_A"}, {name: "b", env: "NO_B"}}
