@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
+	"os"
 	"time"
 
 	"github.com/clkit/clkit/dataio"
 	"github.com/clkit/clkit/meta"
+	"github.com/clkit/clkit/meta/pretrained"
 	"github.com/clkit/clkit/solver/dp"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func newMeta() *cobra.Command {
@@ -24,15 +28,22 @@ removed) and a Query-Network (which turns a sketch into a model: a PCA
 subspace, ridge coefficients, k-means centroids, autoencoder weights),
 meta-learned over many synthetic data sets of the task's family.
 
-MODEL is a model file, or one of the shipped pretrained models by task
-name (pca, ridge, kmeans, ae: d = 20, m = 64).`,
+MODEL is a model file, or the name of a shipped pretrained model (d = 20,
+m = 64): pca-shared (k = 3) and ridge-shared (λ = 0.01), trained on the
+families whose data sets' directions lie near one rotation (--shared 0.3);
+"clkit meta eval NAME" shows how they do.`,
 	}
 	cmd.AddCommand(newMetaTrain(), newMetaSketch(), newMetaPredict(), newMetaEval())
 	return cmd
 }
 
 // loadMetaModel reads a model file.
+// loadMetaModel opens a model file, or a shipped model by name when no such
+// file exists.
 func loadMetaModel(name string) (*meta.Model, error) {
+	if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) && pretrained.Has(name) {
+		return pretrained.Load(name)
+	}
 	return meta.LoadModel(name)
 }
 
@@ -42,8 +53,8 @@ type metaTrainFlags struct {
 	nmin, nmax, every, workers  int
 	fourier, quadratic, width   int
 	qwidth                      int
-	lr                          float64
-	seed                        uint64
+	lr, shared                  float64
+	seed, familySeed            uint64
 	noise, quiet, frozenFourier bool
 }
 
@@ -58,11 +69,13 @@ decodes each sketch with the Query-Network and takes an AdamW step on the
 task's loss (warm-up, then cosine decay). It is seeded and reproducible;
 with --checkpoint N it also writes the model every N steps. --noise
 trains for differentially private sketches (the Query-Network learns to
-decode noisy ones). The pretrained models were made with
+decode noisy ones). The defaults: d = 20, m = 64, 3000 steps of 16 data
+sets; the shipped models were made with
 
-  clkit meta train --task TASK -o TASK.safetensors
+  clkit meta train --task pca --shared 0.3 -o pca-shared.safetensors
+  clkit meta train --task ridge --shared 0.3 -o ridge-shared.safetensors
 
-(the defaults: d = 20, m = 64, 3000 steps of 16 data sets).`,
+(each file records its command under clkit.meta.command).`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runMetaTrain(cmd, &f) },
 	}
@@ -77,13 +90,15 @@ decode noisy ones). The pretrained models were made with
 	fl.IntVar(&f.nmin, "nmin", 128, "fewest rows of a training data set")
 	fl.IntVar(&f.nmax, "nmax", 4096, "most rows of a training data set")
 	fl.IntVar(&f.fourier, "fourier", 128, "frequencies of the Sketch-Network's Fourier branch (-1: none)")
-	fl.IntVar(&f.quadratic, "quadratic", 32, "quadratic measurements of the Sketch-Network (-1: none)")
+	fl.IntVar(&f.quadratic, "quadratic", 0, "quadratic measurements of the Sketch-Network (0: half of what the moments leave, -1: none)")
 	fl.IntVar(&f.width, "width", 256, "Sketch-Network trunk width")
 	fl.IntVar(&f.qwidth, "query-width", 128, "Query-Network width")
 	fl.BoolVar(&f.frozenFourier, "frozen-fourier", false, "keep the random frequencies of the Fourier branch")
 	fl.Float64Var(&f.lr, "lr", 1e-3, "peak learning rate")
 	fl.BoolVar(&f.noise, "noise", false, "train for noisy (differentially private) sketches")
 	fl.Uint64Var(&f.seed, "seed", 1, "random seed")
+	fl.Float64Var(&f.shared, "shared", 0, "pca, ridge: data sets' directions near one family-wide rotation, tilted by about this many radians (0: uniform)")
+	fl.Uint64Var(&f.familySeed, "family-seed", 1, "with --shared: seed of the family-wide rotation")
 	fl.IntVar(&f.every, "checkpoint", 0, "write the model every N steps (0: only at the end)")
 	fl.IntVar(&f.workers, "threads", 0, "goroutines (0 = all cores)")
 	fl.BoolVarP(&f.quiet, "quiet", "q", false, "no progress bar")
@@ -130,6 +145,16 @@ func runMetaTrain(cmd *cobra.Command, f *metaTrainFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.shared != 0 {
+		switch t := task.(type) {
+		case *meta.PCATask:
+			t.Family.Shared, t.Family.SharedSeed = f.shared, f.familySeed
+		case *meta.RidgeTask:
+			t.Family.Shared, t.Family.SharedSeed = f.shared, f.familySeed
+		default:
+			return usagef("--shared applies to pca and ridge, not %s", f.task)
+		}
+	}
 	if f.steps < 1 || f.batch < 1 || f.nmin < 2 || f.nmax < f.nmin || f.every < 0 {
 		return usagef("--steps, --batch must be positive, 2 ≤ --nmin ≤ --nmax, --checkpoint ≥ 0")
 	}
@@ -161,6 +186,7 @@ func runMetaTrain(cmd *cobra.Command, f *metaTrainFlags) error {
 	for _, v := range tail {
 		last += v / float64(len(tail))
 	}
+	mod.Info["clkit.meta.command"] = trainCommand(cmd)
 	mod.Info["clkit.meta.final_loss"] = fmt.Sprintf("%.6g", last)
 	mod.Info["clkit.meta.seconds"] = fmt.Sprintf("%.0f", time.Since(t0).Seconds())
 	if err := mod.Save(f.out); err != nil {
@@ -169,6 +195,20 @@ func runMetaTrain(cmd *cobra.Command, f *metaTrainFlags) error {
 	fmt.Fprintf(cmd.ErrOrStderr(), "clkit: meta: %s, d=%d, m=%d: %d steps, loss %.4g (mean of the last 100), %.1f min → %s\n",
 		task.Name(), f.d, f.m, f.steps, last, time.Since(t0).Minutes(), f.out)
 	return nil
+}
+
+// trainCommand is the command line that reproduces a model (the flags that
+// change the result, as given), recorded in the model file.
+func trainCommand(cmd *cobra.Command) string {
+	line := "clkit meta train"
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		switch fl.Name {
+		case "output", "quiet", "threads", "checkpoint":
+			return
+		}
+		line += " --" + fl.Name + " " + fl.Value.String()
+	})
+	return line
 }
 
 type metaSketchFlags struct {

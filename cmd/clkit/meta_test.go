@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/clkit/clkit/meta"
@@ -25,6 +26,9 @@ func TestMetaCommands(t *testing.T) {
 	mod, err := meta.LoadModel(model)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c := mod.Info["clkit.meta.command"]; c != "clkit meta train --batch 4 --d 6 --fourier 16 --m 16 --nmax 256 --nmin 64 --quadratic 8 --query-width 32 --steps 20 --task pca --width 32" {
+		t.Errorf("recorded command %q", c)
 	}
 	ds, err := mod.Task.Draw(77, 600)
 	if err != nil {
@@ -93,6 +97,8 @@ func TestMetaCommands(t *testing.T) {
 	}{
 		{[]string{"meta", "train", "--task", "svm", "-o", filepath.Join(dir, "x")}, exitUsage},
 		{[]string{"meta", "train", "--task", "pca"}, exitUsage},
+		{[]string{"meta", "train", "--task", "kmeans", "--shared", "0.3", "-o", filepath.Join(dir, "x")}, exitUsage},
+		{[]string{"meta", "eval", "no-such-model"}, exitError},
 		{[]string{"meta", "sketch", model, a}, exitUsage},
 		{[]string{"meta", "predict", model, filepath.Join(dir, "missing.msk")}, exitError},
 		{[]string{"meta", "predict", model, a}, exitError}, // not a sketch
@@ -108,5 +114,18 @@ func TestMetaCommands(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x")); err == nil {
 		t.Error("a failed train left a model file")
+	}
+}
+
+// TestMetaShipped: a shipped model is found by name (when no such file
+// exists) and works end to end.
+func TestMetaShipped(t *testing.T) {
+	t.Chdir(t.TempDir())
+	out, err := run(t, "meta", "eval", "pca-shared", "--sets", "2", "--n", "500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "pca, m=64") {
+		t.Errorf("eval of the shipped model printed %q", out)
 	}
 }
