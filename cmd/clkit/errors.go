@@ -1,42 +1,28 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"strings"
-
+	"github.com/clkit/clkit/internal/cli"
 	"github.com/spf13/cobra"
 )
 
-// Exit codes: 0 ok, 1 runtime error, 2 usage error.
+// The usage errors and exit codes are shared with clkit-beam; these names
+// keep the rest of the command as it was.
 const (
-	exitError = 1
-	exitUsage = 2
+	exitError = cli.ExitError
+	exitUsage = cli.ExitUsage
 )
 
-// usageError marks a mistake in the command line (exit code 2).
+// usageError is cli.UsageError as this command's files write it,
+// usageError{err} (an alias would make go vet ask for keyed fields); it
+// unwraps to a cli.UsageError, which is what cli.ExitCode looks for.
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
-func (e usageError) Unwrap() error { return e.err }
+func (e usageError) Unwrap() error { return cli.UsageError{Err: e.err} }
 
-func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
+func usagef(format string, a ...any) error { return cli.Usagef(format, a...) }
 
-// exitCode maps an error from Execute to the process exit code. Cobra
-// reports unknown commands and flags as plain errors, recognised by text.
-func exitCode(err error) int {
-	var u usageError
-	if errors.As(err, &u) {
-		return exitUsage
-	}
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "flag needs an argument", "invalid argument", "accepts ", "requires at least"} {
-		if strings.HasPrefix(msg, p) {
-			return exitUsage
-		}
-	}
-	return exitError
-}
+func exitCode(err error) int { return cli.ExitCode(err) }
 
 // exactArgs is cobra.ExactArgs returning a usage error.
 func exactArgs(n int) cobra.PositionalArgs {

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"strings"
 
+	"github.com/clkit/clkit/internal/cli"
 	"github.com/spf13/cobra"
 )
 
@@ -94,16 +94,4 @@ func newInfo() *cobra.Command {
 }
 
 // floats formats a short list of numbers, eliding the middle of long ones.
-func floats(v []float64) string {
-	var parts []string
-	for i, x := range v {
-		if len(v) > 8 && i == 4 {
-			parts = append(parts, fmt.Sprintf("… (%d more) …", len(v)-6))
-		}
-		if len(v) > 8 && i >= 4 && i < len(v)-2 {
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%.6g", x))
-	}
-	return "[" + strings.Join(parts, " ") + "]"
-}
+func floats(v []float64) string { return "[" + cli.Floats(v, " ") + "]" }

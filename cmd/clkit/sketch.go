@@ -4,17 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/clkit/clkit/dataio"
+	"github.com/clkit/clkit/internal/cli"
 	"github.com/clkit/clkit/quant"
 	"github.com/clkit/clkit/rff"
-	"github.com/clkit/clkit/solver"
 	"github.com/spf13/cobra"
 )
 
@@ -43,15 +40,11 @@ func (a rffAcc) fresh() accumulator          { return rffAcc{rff.NewSketch(a.s.F
 func (a rffAcc) rows() int64                 { return a.s.Rows() }
 func (a rffAcc) writeFile(path string) error { return a.s.WriteFile(path) }
 
-// sketchFlags are clkit sketch's options.
+// sketchFlags are clkit sketch's options: those it shares with clkit-beam
+// sketch, and --threads.
 type sketchFlags struct {
-	m, threads, dim, k, sampleRows int
-	law, sigma, dtype, format, out string
-	weights, delimiter             string
-	columns                        []string
-	seed                           uint64
-	sigmaFactor                    float64
-	quant, quiet, strict, noHeader bool
+	cli.SketchFlags
+	threads int
 }
 
 func newSketch() *cobra.Command {
@@ -75,85 +68,23 @@ sorted by cluster should be shuffled first, or σ given.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runSketch(cmd, args[0], &f) },
 	}
 	fl := cmd.Flags()
-	fl.IntVar(&f.m, "m", 1000, "number of frequencies")
-	fl.StringVar(&f.law, "law", "adapted", "frequency law: adapted, gaussian or folded")
-	fl.StringVar(&f.sigma, "sigma", "auto", "kernel scale σ: auto, a value, or d comma-separated values")
-	fl.Float64Var(&f.sigmaFactor, "sigma-factor", 2, "with --sigma auto, σ² = factor × estimated cluster variance")
-	fl.IntVar(&f.k, "k", 0, "with --sigma auto, the number of clusters, if known")
-	fl.IntVar(&f.sampleRows, "sample-rows", 200000, "with --sigma auto, rows read for the estimate")
-	fl.Uint64Var(&f.seed, "seed", 1, "seed of the frequencies")
-	fl.StringVar(&f.dtype, "dtype", "f32", "compute precision: f32 (fast) or f64")
+	f.Register(fl)
 	fl.IntVar(&f.threads, "threads", 0, "sketching goroutines (0 = all cores)")
-	fl.BoolVar(&f.quant, "quant", false, "1-bit quantized sketch (sign of cos and sin)")
-	fl.StringSliceVar(&f.columns, "columns", nil, "columns to use, by name or 0-based index (default all but --weights)")
-	fl.StringVar(&f.weights, "weights", "", "column of per-row weights")
-	fl.IntVar(&f.dim, "dim", 0, "values per row (raw floats, or a 1-D .npy)")
-	fl.StringVar(&f.format, "format", "", "parquet, npy, csv, tsv, raw-f32 or raw-f64 (default from the extension)")
-	fl.StringVar(&f.delimiter, "delimiter", "", "CSV field separator (default , or tab for tsv)")
-	fl.BoolVar(&f.noHeader, "no-header", false, "the CSV has no header line")
-	fl.BoolVar(&f.strict, "strict", false, "missing values are errors (default: such rows are skipped and counted)")
-	fl.BoolVar(&f.quiet, "quiet", false, "no progress bar or summary")
-	fl.StringVarP(&f.out, "output", "o", "", "the sketch file to write (required)")
+	fl.StringVar(&f.Format, "format", "", "parquet, npy, csv, tsv, raw-f32 or raw-f64 (default from the extension)")
+	fl.BoolVar(&f.NoHeader, "no-header", false, "the CSV has no header line")
+	fl.BoolVar(&f.Quiet, "quiet", false, "no progress bar or summary")
+	fl.StringVarP(&f.Out, "output", "o", "", "the sketch file to write (required)")
 	return cmd
 }
 
-// readerOptions turns the flags into dataio options.
-func (f *sketchFlags) readerOptions() (dataio.Options, error) {
-	o := dataio.Options{Columns: f.columns, Weights: f.weights, Dim: f.dim, NoHeader: f.noHeader, Strict: f.strict}
-	switch f.format {
-	case "", dataio.Parquet, dataio.Npy, dataio.CSV, dataio.TSV:
-		o.Format = f.format
-	case "raw-f32", dataio.F32:
-		o.Format = dataio.F32
-	case "raw-f64", dataio.F64:
-		o.Format = dataio.F64
-	default:
-		return o, usagef("--format %q: want parquet, npy, csv, tsv, raw-f32 or raw-f64", f.format)
-	}
-	switch f.dtype {
-	case "f32":
-	case "f64":
-		o.Float64 = true
-	default:
-		return o, usagef("--dtype %q: want f32 or f64", f.dtype)
-	}
-	if f.delimiter != "" {
-		r := []rune(f.delimiter)
-		if f.delimiter == `\t` {
-			r = []rune{'\t'}
-		}
-		if len(r) != 1 {
-			return o, usagef("--delimiter %q: want one character", f.delimiter)
-		}
-		o.Delimiter = r[0]
-	}
-	return o, nil
-}
-
-func parseLaw(s string) (rff.Law, error) {
-	switch strings.ToLower(s) {
-	case "adapted", "adapted-radius":
-		return rff.AdaptedRadius, nil
-	case "gaussian":
-		return rff.Gaussian, nil
-	case "folded", "folded-gaussian":
-		return rff.FoldedGaussian, nil
-	}
-	return 0, usagef("--law %q: want adapted, gaussian or folded", s)
-}
-
 func runSketch(cmd *cobra.Command, input string, f *sketchFlags) error {
-	if f.out == "" {
+	if f.Out == "" {
 		return usagef("sketch needs -o OUT.sk")
 	}
-	if f.m < 1 || f.threads < 0 || f.sampleRows < 100 || !(f.sigmaFactor > 0) {
+	if f.M < 1 || f.threads < 0 || f.SampleRows < 100 || !(f.SigmaFactor > 0) {
 		return usagef("--m must be ≥ 1, --threads ≥ 0, --sample-rows ≥ 100, --sigma-factor > 0")
 	}
-	law, err := parseLaw(f.law)
-	if err != nil {
-		return err
-	}
-	ro, err := f.readerOptions()
+	law, ro, err := f.Parse()
 	if err != nil {
 		return err
 	}
@@ -174,56 +105,43 @@ func runSketch(cmd *cobra.Command, input string, f *sketchFlags) error {
 
 	// σ: given, or estimated from the first rows (kept, and sketched first).
 	var sample []*dataio.Block
-	var sigma []float64
-	if f.sigma == "auto" {
-		var s2 float64
-		if sample, s2, err = estimateSigma2(r, d, f); err != nil {
-			return err
-		}
-		sigma = []float64{math.Sqrt(f.sigmaFactor * s2)}
-	} else {
-		for _, p := range strings.Split(f.sigma, ",") {
-			v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
-			if err != nil || !(v > 0) || math.IsInf(v, 0) {
-				return usagef("--sigma %q: want auto, a positive number, or %d of them", f.sigma, d)
-			}
-			sigma = append(sigma, v)
-		}
-		if len(sigma) != 1 && len(sigma) != d {
-			return usagef("--sigma has %d values, want 1 or d=%d", len(sigma), d)
-		}
+	sigma, err := f.SigmaValues(d, func(limit int) (x []float64, err error) {
+		sample, x, err = readSample(r, d, limit)
+		return x, err
+	})
+	if err != nil {
+		return err
 	}
-	freq, err := rff.NewFrequencies(rff.Params{Law: law, D: d, M: f.m, Sigma: sigma, Seed: f.seed})
+	freq, err := rff.NewFrequencies(rff.Params{Law: law, D: d, M: f.M, Sigma: sigma, Seed: f.Seed})
 	if err != nil {
 		return usagef("%v", err)
 	}
-	acc, err := newAccumulator(freq, f.quant)
+	acc, err := newAccumulator(freq, f.Quant)
 	if err != nil {
 		return err
 	}
 	t0 := time.Now()
-	bar := newProgress(cmd.ErrOrStderr(), input, r.Rows(), f.quiet)
+	bar := newProgress(cmd.ErrOrStderr(), input, r.Rows(), f.Quiet)
 	err = sketchStream(r, input, sample, acc, f.threads, bar.add)
 	bar.finish(err == nil)
 	if err != nil {
 		return err
 	}
-	if err := acc.writeFile(f.out); err != nil {
+	if err := acc.writeFile(f.Out); err != nil {
 		return err
 	}
-	if !f.quiet {
+	if !f.Quiet {
 		el := time.Since(t0).Seconds()
 		fmt.Fprintf(cmd.ErrOrStderr(), "clkit: %d rows (%d skipped), d=%d, m=%d, σ=%s → %s in %.2f s (%.3gM rows/s)\n",
-			acc.rows(), r.Skipped(), d, f.m, floats(sigma), f.out, el, float64(acc.rows())/el/1e6)
+			acc.rows(), r.Skipped(), d, f.M, floats(sigma), f.Out, el, float64(acc.rows())/el/1e6)
 	}
 	return nil
 }
 
-// estimateSigma2 reads up to f.sampleRows rows (at most 64 MB of them) and
-// estimates the cluster variance; it returns the blocks read, to be
-// sketched before the rest.
-func estimateSigma2(r dataio.Reader, d int, f *sketchFlags) ([]*dataio.Block, float64, error) {
-	limit := max(100, min(f.sampleRows, (64<<20)/(8*d)))
+// readSample reads whole blocks until it has at least limit rows (or the
+// input ends), for the σ estimate; it returns the blocks read, to be
+// sketched before the rest, and their rows as float64.
+func readSample(r dataio.Reader, d, limit int) ([]*dataio.Block, []float64, error) {
 	var blocks []*dataio.Block
 	var x []float64
 	for len(x) < limit*d {
@@ -233,7 +151,7 @@ func estimateSigma2(r dataio.Reader, d int, f *sketchFlags) ([]*dataio.Block, fl
 			break
 		}
 		if err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
 		blocks = append(blocks, b)
 		if b.X32 != nil {
@@ -244,14 +162,7 @@ func estimateSigma2(r dataio.Reader, d int, f *sketchFlags) ([]*dataio.Block, fl
 			x = append(x, b.X64[:b.Rows*d]...)
 		}
 	}
-	if len(x) < 2*d {
-		return nil, 0, errors.New("--sigma auto: the input has fewer than 2 rows")
-	}
-	res, err := solver.EstimateScale(x, d, solver.ScaleOptions{Seed: f.seed, K: f.k})
-	if err != nil {
-		return nil, 0, fmt.Errorf("--sigma auto: %w (give --sigma)", err)
-	}
-	return blocks, res.Sigma2, nil
+	return blocks, x, nil
 }
 
 // sketchStream adds every row of r (after the already read blocks first)
