@@ -6,28 +6,30 @@ GO ?= go
 all: vet test
 
 # Regenerate the amd64 assembly and its Go stubs from rff/asm (avo): the
-# sincos kernels of rff, the 1-bit kernels of quant and nn's SGEMM
-# microkernels.
+# sincos kernels of rff, the 1-bit kernels of quant, nn's SGEMM
+# microkernels and quant/ae's bit packing.
 generate:
 	cd rff && $(GO) generate
 	cd quant && $(GO) generate
 	cd nn && $(GO) generate
+	cd quant/ae && $(GO) generate
 
 # CI: regenerating must reproduce the committed files byte for byte.
 QUANT_GEN = quant/kernel_amd64.s quant/kernel_amd64_stubs.go
 NN_GEN = nn/gemm_amd64.s nn/gemm_amd64_stubs.go
+AE_GEN = quant/ae/kernel_amd64.s quant/ae/kernel_amd64_stubs.go
 check-generate: generate
-	git diff --exit-code -- rff $(QUANT_GEN) $(NN_GEN)
-	test -z "$$(git status --porcelain -- rff $(QUANT_GEN) $(NN_GEN))"
+	git diff --exit-code -- rff $(QUANT_GEN) $(NN_GEN) $(AE_GEN)
+	test -z "$$(git status --porcelain -- rff $(QUANT_GEN) $(NN_GEN) $(AE_GEN))"
 
 test:
 	$(GO) test ./...
 
-# The purego build changes only the kernels of rff, quant and nn: those in
-# full, the rest -short. The decoders (solver), the learners built on the
+# The purego build changes only the kernels of rff, quant, quant/ae and nn:
+# those in full, the rest -short. The decoders (solver), the learners built on the
 # kernels (gen, meta) and the data-set loader have no per-architecture
 # code and are covered by the native run.
-KERNELS = ./rff/... ./quant ./nn
+KERNELS = ./rff/... ./quant ./quant/ae ./nn
 NO_ARCH_CODE = grep -v -e '/solver$$' -e '/internal/datasets$$' -e '/gen$$' -e '/meta$$'
 test-purego:
 	$(GO) test -tags purego $(KERNELS)
@@ -42,8 +44,10 @@ test-noasm:
 # full, and with -short the packages that are quick emulated. The decoders
 # (solver), gen, meta and the data loader have no per-architecture code and
 # would take many minutes under qemu: the native and purego runs cover them.
+# quant/ae's study tests take minutes emulated: it runs -short there (its
+# kernel tests in full), in the second line.
 test-arm64:
-	GOARCH=arm64 $(GO) test -exec qemu-aarch64-static $(KERNELS)
+	GOARCH=arm64 $(GO) test -exec qemu-aarch64-static $(filter-out ./quant/ae,$(KERNELS))
 	GOARCH=arm64 $(GO) test -exec qemu-aarch64-static -short $$($(GO) list ./... | $(NO_ARCH_CODE))
 
 # Budgets are counts, not durations: Go 1.26's fuzz coordinator can fail a
@@ -67,4 +71,5 @@ vet:
 	$(GO) vet ./...
 	GOARCH=arm64 $(GO) vet ./...
 	$(GO) vet -tags purego ./...
+	cd beam && $(GO) vet ./...
 	test -z "$$(gofmt -l .)"

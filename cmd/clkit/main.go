@@ -32,6 +32,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newBench(), newKMeans(), newGMM(), newInfo(), newMerge(), newDemo(), newSketch(), newGen(), newMeta())
+	root.AddCommand(newBench(), newKMeans(), newGMM(), newInfo(), newMerge(), newDemo(), newSketch(), newGen(), newMeta(), newAE())
 	return root
 }

@@ -36,7 +36,7 @@ var (
 	tilesAVX2F64   = []tileFor{{4, tile{R: 8, F: 1, Consts: 2, I: 1}}, {1, tile{R: 4, F: 1, Consts: 3, I: 2}}}
 )
 
-var kernels = flag.String("kernels", "rff", "which kernels to generate: rff, quant or gemm")
+var kernels = flag.String("kernels", "rff", "which kernels to generate: rff, quant, gemm or ae")
 
 func main() {
 	flag.Parse()
@@ -48,6 +48,8 @@ func main() {
 		emitQuantKernels()
 	case "gemm":
 		emitGemmKernels() // nn's SGEMM microkernels, see gemm.go
+	case "ae":
+		emitAEKernels() // quant/ae's bit packing, see ae.go
 	default:
 		fmt.Fprintf(os.Stderr, "unknown -kernels %q\n", *kernels)
 		os.Exit(2)
