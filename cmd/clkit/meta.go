@@ -37,7 +37,6 @@ families whose data sets' directions lie near one rotation (--shared 0.3);
 	return cmd
 }
 
-// loadMetaModel reads a model file.
 // loadMetaModel opens a model file, or a shipped model by name when no such
 // file exists.
 func loadMetaModel(name string) (*meta.Model, error) {
