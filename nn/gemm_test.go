@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/clkit/clkit/internal/dispatch/dispatchtest"
+	"github.com/clkit/clkit/internal/fpmath"
 )
 
 func TestRequiredKernels(t *testing.T) { dispatchtest.Required(t, Kernels()) }
@@ -29,25 +30,6 @@ func TestKernelsList(t *testing.T) {
 	}
 }
 
-// fma32 is a correctly rounded float32 a·b + c, as VFMADD…PS and FMLA
-// compute it (rounding the float64 sum to odd first makes the final
-// rounding correct; see quant/kernel_generic.go).
-func fma32(a, b, c float32) float32 {
-	p := float64(float64(a) * float64(b)) // exact; the conversion forbids fusion
-	cc := float64(c)
-	s := p + cc
-	bv := s - p
-	e := (p - (s - bv)) + (cc - bv)
-	if e != 0 && math.Float64bits(s)&1 == 0 {
-		if e > 0 {
-			s = math.Nextafter(s, math.Inf(1))
-		} else {
-			s = math.Nextafter(s, math.Inf(-1))
-		}
-	}
-	return float32(s)
-}
-
 // microFMA is the contract exactly as the assembly kernels evaluate it:
 // fused steps in order from +0, one rounding for alpha, one FMA for beta.
 func microFMA(k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc, m, n int, alpha, beta float32) {
@@ -55,11 +37,11 @@ func microFMA(k int, a []float32, lda int, b []float32, ldb int, c []float32, ld
 		for j := range n {
 			var acc float32
 			for p := range k {
-				acc = fma32(a[p*lda+i], b[p*ldb+j], acc)
+				acc = fpmath.FMA32(a[p*lda+i], b[p*ldb+j], acc)
 			}
 			t := float32(alpha * acc)
 			if beta != 0 {
-				t = fma32(beta, c[i*ldc+j], t)
+				t = fpmath.FMA32(beta, c[i*ldc+j], t)
 			}
 			c[i*ldc+j] = t
 		}

@@ -1,32 +1,13 @@
 package quant
 
-import "math"
+import (
+	"math"
+
+	"github.com/clkit/clkit/internal/fpmath"
+)
 
 // Pure-Go kernels: the fallback on every platform and the oracle the
 // assembly must match bit for bit (contract in kernel.go).
-
-// fma32 is a correctly rounded float32 fused multiply-add, a·b + c with one
-// rounding, as VFMADD…PS and FMLA compute it. Go has no float32 FMA: the
-// product is exact in float64, but rounding the float64 sum to float32
-// would round twice. Rounding the sum to odd first (keep the float64 sum
-// if its last bit is odd, else step one ulp towards the exact value when
-// inexact) makes the final rounding correct, since 53 ≥ 24 + 2.
-func fma32(a, b, c float32) float32 {
-	p := float64(float64(a) * float64(b)) // exact; the conversion forbids fusion
-	cc := float64(c)
-	s := p + cc
-	// TwoSum: e is the exact error of s, s + e = p + c.
-	bv := s - p
-	e := (p - (s - bv)) + (cc - bv)
-	if e != 0 && math.Float64bits(s)&1 == 0 {
-		if e > 0 {
-			s = math.Nextafter(s, math.Inf(1))
-		} else {
-			s = math.Nextafter(s, math.Inf(-1))
-		}
-	}
-	return float32(s)
-}
 
 // bits32 and bits64 are the cos and sin bits of one phase in turns.
 func bits32(u float32) (cb, sb uint32) {
@@ -56,7 +37,7 @@ func bits64(u float64) (cb, sb uint32) {
 func phase32(xr, omb []float32, xi float32, l int) float32 {
 	u := xi
 	for k, xk := range xr {
-		u = fma32(xk, omb[k*blockFreqs+l], u)
+		u = fpmath.FMA32(xk, omb[k*blockFreqs+l], u)
 	}
 	return u
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/clkit/clkit/internal/dispatch/dispatchtest"
+	"github.com/clkit/clkit/internal/fpmath"
 )
 
 func TestRequiredKernels(t *testing.T) { dispatchtest.Required(t, Kernels()) }
@@ -465,7 +466,7 @@ func unfusedDiffers(kc *kernelCase, f64 bool) bool {
 			c0, s0 = bits64(math.FMA(kc.x64[0], kc.om64[at], kc.xi64[j]))
 			c1, s1 = bits64(float64(kc.x64[0]*kc.om64[at]) + kc.xi64[j])
 		} else {
-			c0, s0 = bits32(fma32(kc.x32[0], kc.om32[at], kc.xi32[j]))
+			c0, s0 = bits32(fpmath.FMA32(kc.x32[0], kc.om32[at], kc.xi32[j]))
 			c1, s1 = bits32(float32(kc.x32[0]*kc.om32[at]) + kc.xi32[j])
 		}
 		if c0 != c1 || s0 != s1 {

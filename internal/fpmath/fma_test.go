@@ -1,4 +1,4 @@
-package quant
+package fpmath
 
 import (
 	"math"
@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// fma32 must round a·b + c once, to nearest even, like the hardware FMA.
+// FMA32 must round a·b + c once, to nearest even, like the hardware FMA.
 func TestFMA32CorrectlyRounded(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	rnd := func() float32 {
@@ -37,8 +37,8 @@ func TestFMA32CorrectlyRounded(t *testing.T) {
 			a, b, c = sg*1025, float32(math.Ldexp(2095106, e)), sg*float32(math.Ldexp(1, 55+e))
 		}
 		want := ref(a, b, c)
-		if got := fma32(a, b, c); math.Float32bits(got) != math.Float32bits(want) {
-			t.Fatalf("fma32(%g, %g, %g) = %g, want %g", a, b, c, got, want)
+		if got := FMA32(a, b, c); math.Float32bits(got) != math.Float32bits(want) {
+			t.Fatalf("FMA32(%g, %g, %g) = %g, want %g", a, b, c, got, want)
 		}
 		if float32(math.FMA(float64(a), float64(b), float64(c))) != want {
 			naive++
