@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -95,8 +96,8 @@ func (fn *matchFn) ProcessElement(ctx context.Context, glob string, emit func(st
 	return nil
 }
 
-// Match lists the files a glob matches, sorted; matching nothing is an
-// error.
+// Match lists the files a glob matches, sorted and without duplicates;
+// matching nothing is an error.
 func Match(ctx context.Context, glob string) ([]string, error) {
 	fs, err := filesystem.New(ctx, glob)
 	if err != nil {
@@ -119,7 +120,11 @@ func Match(ctx context.Context, glob string) ([]string, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%s: no files match", glob)
 	}
-	return out, nil
+	// Filesystems list in their own order (and may list a file twice):
+	// sort, so that the first files, which --sigma auto samples, are the
+	// same on every run.
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // isRemote reports a path with a scheme (gs://, s3://, …): read through a
@@ -633,41 +638,117 @@ func init() {
 // it has at least limit rows (the σ estimate of clkit-beam sketch --sigma
 // auto, which so takes the same rows from a file as clkit sketch), in the
 // precision o asks for, widened to float64, and returns them with the
-// number of values a row.
+// number of values a row. It is NewSampler, Rows and Close.
 func Sample(ctx context.Context, files []string, o dataio.Options, limit int) (x []float64, d int, err error) {
-	for _, path := range files {
-		r, err := openSplit(ctx, Split{File: path, Whole: true}, o)
-		if err != nil {
-			return nil, 0, err
-		}
-		if d == 0 {
-			d = r.Dim()
-		} else if r.Dim() != d {
-			r.Close()
-			return nil, 0, &dataio.Error{File: path, Row: -1, Msg: fmt.Sprintf("rows of %d values, but %s has %d", r.Dim(), files[0], d)}
-		}
-		var b dataio.Block
-		for len(x) < limit*d {
-			err := r.Next(&b)
-			if err == io.EOF {
+	sm, err := NewSampler(ctx, files, o)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer sm.Close()
+	x, err = sm.Rows(limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	return x, sm.Dim(), nil
+}
+
+// Sampler reads the first rows of files, in order, as Sample does, but in
+// steps: NewSampler opens the first file and so learns the number of
+// values a row, which the size of the sample may depend on, and Rows then
+// reads on from where it is. Each file is opened at most once (a remote
+// file is copied to a local temporary file once, and removed when it has
+// been read or by Close).
+type Sampler struct {
+	ctx   context.Context
+	files []string
+	o     dataio.Options
+	next  int           // the index in files of the next file to open
+	r     dataio.Reader // the open file; nil when there is none
+	b     dataio.Block
+	d     int
+	x     []float64
+}
+
+// NewSampler opens the first of files. Close it when done.
+func NewSampler(ctx context.Context, files []string, o dataio.Options) (*Sampler, error) {
+	if len(files) == 0 {
+		return nil, errors.New("beamsketch: no files to sample")
+	}
+	s := &Sampler{ctx: ctx, files: files, o: o}
+	if err := s.open(); err != nil {
+		return nil, err
+	}
+	s.d = s.r.Dim()
+	return s, nil
+}
+
+// open opens the next file, which must have rows of d values (unless it
+// is the first).
+func (s *Sampler) open() error {
+	path := s.files[s.next]
+	r, err := openSplit(s.ctx, Split{File: path, Whole: true}, s.o)
+	if err != nil {
+		return err
+	}
+	s.next++
+	if s.d != 0 && r.Dim() != s.d {
+		r.Close()
+		return &dataio.Error{File: path, Row: -1, Msg: fmt.Sprintf("rows of %d values, but %s has %d", r.Dim(), s.files[0], s.d)}
+	}
+	s.r, s.b = r, dataio.Block{}
+	return nil
+}
+
+// Dim is the number of values a row, that of the first file.
+func (s *Sampler) Dim() int { return s.d }
+
+// Rows returns the first rows of the files, row-major, reading on in whole
+// blocks until there are at least limit of them or the files end: every
+// call returns those of the calls before it and more. The slice is the
+// Sampler's until the next call.
+func (s *Sampler) Rows(limit int) ([]float64, error) {
+	d := s.d
+	for len(s.x) < limit*d {
+		if s.r == nil {
+			if s.next == len(s.files) {
 				break
 			}
-			if err != nil {
-				r.Close()
-				return nil, 0, err
-			}
-			if b.X32 != nil {
-				for _, v := range b.X32[:b.Rows*d] {
-					x = append(x, float64(v))
-				}
-			} else {
-				x = append(x, b.X64[:b.Rows*d]...)
+			if err := s.open(); err != nil {
+				return nil, err
 			}
 		}
-		r.Close()
-		if len(x) >= limit*d {
-			break
+		err := s.r.Next(&s.b)
+		if err == io.EOF {
+			s.closeFile()
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		b := &s.b
+		if b.X32 != nil {
+			for _, v := range b.X32[:b.Rows*d] {
+				s.x = append(s.x, float64(v))
+			}
+		} else {
+			s.x = append(s.x, b.X64[:b.Rows*d]...)
 		}
 	}
-	return x, d, nil
+	return s.x, nil
+}
+
+// Close closes the open file (and removes its temporary copy): Rows then
+// returns the rows read so far, and reads no more.
+func (s *Sampler) Close() error {
+	s.next = len(s.files)
+	return s.closeFile()
+}
+
+func (s *Sampler) closeFile() error {
+	if s.r == nil {
+		return nil
+	}
+	err := s.r.Close()
+	s.r = nil
+	return err
 }

@@ -44,8 +44,13 @@ type Config struct {
 	Workers int
 }
 
-// check validates the configuration by drawing the frequencies.
-func (c Config) check() error {
+// Validate reports whether c is a configuration Sketch, WriteFile and
+// EmptySketch accept: it draws the frequencies (rff.NewFrequencies rejects
+// bad Params) and, with Quant, makes a 1-bit sketch of them
+// (quant.NewSketch rejects, for one, Params.NoDither). Call it on
+// configurations built from user input before building a pipeline: Sketch
+// panics on one that Validate rejects.
+func (c Config) Validate() error {
 	f, err := frequencies(c.Params)
 	if err != nil {
 		return err
@@ -405,12 +410,26 @@ func (b *Batch) rowError(err error) error {
 // The result is a PCollection holding one []byte, the sketch in its file
 // format; it is empty when batches is. The rows of every batch must have
 // cfg.Params.D values.
+//
+// Like beam.Combine, which it calls, Sketch panics when it cannot add the
+// transform, here when cfg.Validate fails: that is a programming error,
+// since a pipeline is built at once and has no error to return. Validate
+// configurations that come from user input first, or use TrySketch.
 func Sketch(s beam.Scope, batches beam.PCollection, cfg Config) beam.PCollection {
-	s = s.Scope("clkit.Sketch")
-	if err := cfg.check(); err != nil {
-		panic(fmt.Sprintf("beamsketch.Sketch: %v", err))
+	out, err := TrySketch(s, batches, cfg)
+	if err != nil {
+		panic(err)
 	}
-	return beam.Combine(s, &sketchFn{Cfg: cfg}, batches)
+	return out
+}
+
+// TrySketch is Sketch returning an error instead of panicking, as
+// beam.TryCombine does: cfg.Validate's, or Beam's.
+func TrySketch(s beam.Scope, batches beam.PCollection, cfg Config) (beam.PCollection, error) {
+	if err := cfg.Validate(); err != nil {
+		return beam.PCollection{}, fmt.Errorf("beamsketch.Sketch: %w", err)
+	}
+	return beam.TryCombine(s.Scope("clkit.Sketch"), &sketchFn{Cfg: cfg}, batches)
 }
 
 // EmptySketch is the file form of a sketch of no rows with cfg's

@@ -156,15 +156,15 @@ func runSketch(cmd *cobra.Command, f *sketchFlags, beamArgs []string) error {
 		return err
 	}
 
-	// d from the first file; σ given, or estimated from the first rows.
-	_, d, err := beamsketch.Sample(ctx, files, ro, 0)
+	// d from the first file; σ given, or estimated from the first rows,
+	// read on from the same open file (a remote file is copied once).
+	sm, err := beamsketch.NewSampler(ctx, files, ro)
 	if err != nil {
 		return err
 	}
-	sigma, err := f.SigmaValues(d, func(limit int) ([]float64, error) {
-		x, _, err := beamsketch.Sample(ctx, files, ro, limit)
-		return x, err
-	})
+	d := sm.Dim()
+	sigma, err := f.SigmaValues(d, sm.Rows)
+	sm.Close()
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,9 @@ func runSketch(cmd *cobra.Command, f *sketchFlags, beamArgs []string) error {
 			cfg.Workers = -1 // all cores
 		}
 	}
-	if _, err := rff.NewFrequencies(cfg.Params); err != nil {
+	// A configuration that Sketch would reject (rff's or quant's
+	// objection) is a usage error, found before the pipeline is built.
+	if err := cfg.Validate(); err != nil {
 		return cli.Usagef("%v", err)
 	}
 
