@@ -113,28 +113,93 @@ func parseRelax(s string) (ae.Relax, error) {
 	return 0, usagef("--relax %q: want ste or tanh", s)
 }
 
-// readRows32 reads a whole data file into memory as float32 rows.
-func readRows32(path string) ([]float32, int, error) {
-	r, err := dataio.Open(path, dataio.Options{})
+// dataRows is a whole data file read into memory as float32 rows.
+type dataRows struct {
+	path    string
+	x       []float32 // rows×d, row-major
+	d       int
+	cols    []string // the file's names of the d columns
+	skipped int64    // rows with missing values skipped (0 if strict)
+	// nums is each row's 0-based row number in the file, nil when they
+	// are 0, 1, … (no row skipped).
+	nums []int64
+}
+
+func (r *dataRows) rows() int { return len(r.x) / r.d }
+
+// fileRow is the file's row number of row i.
+func (r *dataRows) fileRow(i int) int64 {
+	if r.nums == nil {
+		return int64(i)
+	}
+	return r.nums[i]
+}
+
+// wrap names the file in err, and for an *ae.RowError about row first+Row
+// of r (first: where the rows the library saw start) the file's row number
+// and column name.
+func (r *dataRows) wrap(err error, first int) error {
+	var re *ae.RowError
+	if errors.As(err, &re) && first+re.Row >= 0 && first+re.Row < r.rows() {
+		return rowError(r.path, r.fileRow(first+re.Row), re.Col, r.cols, "", re.Msg)
+	}
+	return fmt.Errorf("%s: %w", r.path, err)
+}
+
+// readRows32 reads a whole data file into memory as float32 rows. With
+// strict, a missing value (a Parquet null, an empty CSV cell) is an error,
+// as it must be where every row needs its output (ae encode); otherwise
+// such rows are skipped and counted.
+func readRows32(path string, strict bool) (*dataRows, error) {
+	r, err := dataio.Open(path, dataio.Options{Strict: strict})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	defer r.Close()
-	d := r.Dim()
-	var x []float32
+	out := &dataRows{path: path, d: r.Dim(), cols: r.Columns()}
+	d := out.d
 	var b dataio.Block
 	for {
 		if err := r.Next(&b); err == io.EOF {
 			break
 		} else if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
-		x = append(x, b.X32[:b.Rows*d]...)
+		have := len(out.x) / d
+		if out.nums == nil && (len(b.RowNums) > 0 || b.FirstRow != int64(have)) {
+			out.nums = make([]int64, have, 2*have+b.Rows)
+			for i := range out.nums {
+				out.nums[i] = int64(i)
+			}
+		}
+		if out.nums != nil {
+			for i := range b.Rows {
+				out.nums = append(out.nums, b.Row(i))
+			}
+		}
+		out.x = append(out.x, b.X32[:b.Rows*d]...)
 	}
-	if len(x) == 0 {
-		return nil, 0, fmt.Errorf("%s: no rows", path)
+	if len(out.x) == 0 {
+		return nil, fmt.Errorf("%s: no rows", path)
 	}
-	return x, d, nil
+	out.skipped = r.Skipped()
+	return out, nil
+}
+
+// skippedNote is " (N with missing values skipped)", or "" for none.
+func skippedNote(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d with missing values skipped)", n)
+}
+
+// checkRate refuses a rate that gives no code bits in dimension d.
+func checkRate(flag string, rate float64, d int) error {
+	if math.Round(rate*float64(d)) < 1 {
+		return usagef("--%s %v gives no code bits for d = %d", flag, rate, d)
+	}
+	return nil
 }
 
 func runAETrain(cmd *cobra.Command, args []string, f *aeTrainFlags) error {
@@ -158,12 +223,48 @@ func runAETrain(cmd *cobra.Command, args []string, f *aeTrainFlags) error {
 		return usagef("give DATA or --source, not both or neither")
 	}
 	switch {
-	case !(f.rate > 0):
+	case !(f.rate > 0) || math.IsInf(f.rate, 0):
 		return usagef("--rate must be positive")
 	case f.batch < 1 || f.samples < 1 || f.hidden < 1 || f.blocks < 1:
 		return usagef("--batch, --samples, --hidden and --blocks must be positive")
-	case f.steps < 0 || f.decSteps < 0 || f.masks < 0 || f.lr < 0 || f.decLR < 0:
+	case f.blocks > 16:
+		return usagef("--blocks %d: want at most 16", f.blocks)
+	case f.steps < 0 || f.decSteps < 0 || f.masks < 0 || !(f.lr >= 0) || !(f.decLR >= 0):
 		return usagef("--steps, --decoder-steps, --masks, --lr and --decoder-lr must not be negative")
+	}
+	// The options are all checked here, before any training: what the
+	// library refuses after this is a runtime error (exit 1), not a usage
+	// error.
+	var (
+		data *dataRows // DATA, if given
+		x    []float32 // rows for the learned decoders
+		d    int
+		src  ae.Source
+	)
+	if len(args) == 1 {
+		if data, err = readRows32(args[0], false); err != nil {
+			return err
+		}
+		x, d = data.x, data.d
+		src = ae.Source{Law: ae.BernoulliGaussian, P: f.p} // for --decoder bayes
+	} else {
+		law, err := ae.ParseLaw(f.source)
+		if err != nil {
+			return usageError{err}
+		}
+		src, d = ae.Source{Law: law, P: f.p}, f.d
+		if d < 1 {
+			return usagef("--d must be positive")
+		}
+		if f.decoder == "bayes" && law != ae.BernoulliGaussian {
+			return usagef("--decoder bayes is the Bernoulli-Gaussian posterior mean: use --source bg, or DATA with --p")
+		}
+	}
+	if err := checkRate("rate", f.rate, d); err != nil {
+		return err
+	}
+	if ((data == nil && src.Law != ae.Gaussian) || f.decoder == "bayes") && !(f.p > 0 && f.p <= 1) {
+		return usagef("--p must be in (0, 1]")
 	}
 	affine := f.decoder == "affine"
 	bar := newStepBar(cmd.ErrOrStderr(), "training", 0, f.quiet)
@@ -178,38 +279,25 @@ func runAETrain(cmd *cobra.Command, args []string, f *aeTrainFlags) error {
 	t0 := time.Now()
 	var (
 		m    *ae.Model
-		x    []float32 // rows for the learned decoders
-		d    int
 		what string
 		mse  float64
-		src  ae.Source
 	)
 	so := ae.SampleOptions{Rate: f.rate, Steps: f.steps, Batch: f.batch, LR: f.lr, Relax: relax, Affine: affine, Tie: tie, Seed: f.seed, Progress: progress}
-	if len(args) == 1 {
-		if x, d, err = readRows32(args[0]); err != nil {
-			return err
-		}
+	if data != nil {
 		meta["clkit.train.data"] = args[0]
 		var rep *ae.SampleReport
 		if m, rep, err = ae.TrainSamples(x, d, so); err != nil {
 			bar.finish(false)
-			return fmt.Errorf("%s: %w", args[0], err)
+			return data.wrap(err, 0)
 		}
-		src = ae.Source{Law: ae.BernoulliGaussian, P: f.p} // for --decoder bayes
-		what, mse = fmt.Sprintf("%d rows of %s", len(x)/d, args[0]), rep.MSE
+		what, mse = fmt.Sprintf("%d rows of %s%s", data.rows(), args[0], skippedNote(data.skipped)), rep.MSE
 	} else {
-		law, err := ae.ParseLaw(f.source)
-		if err != nil {
-			return usageError{err}
-		}
-		src, d = ae.Source{Law: law, P: f.p}, f.d
-		if d < 1 {
-			return usagef("--d must be positive")
-		}
+		law := src.Law
 		meta["clkit.train.source"] = src.String()
 		if law == ae.SparseRademacher || f.decoder == "denoised" || f.decoder == "deep" {
 			if x, err = src.Sample(f.samples, d, f.seed^0x5a3d); err != nil {
-				return usageError{err}
+				bar.finish(false)
+				return err
 			}
 		}
 		if law == ae.SparseRademacher {
@@ -225,7 +313,7 @@ func runAETrain(cmd *cobra.Command, args []string, f *aeTrainFlags) error {
 				Masks: f.masks, Affine: affine, Tie: tie, Seed: f.seed, Progress: progress})
 			if err != nil {
 				bar.finish(false)
-				return usageError{err}
+				return err
 			}
 			mse = rep.MSERefit
 		}
@@ -236,10 +324,6 @@ func runAETrain(cmd *cobra.Command, args []string, f *aeTrainFlags) error {
 	}
 	switch f.decoder {
 	case "bayes":
-		if src.Law != ae.BernoulliGaussian {
-			bar.finish(false)
-			return usagef("--decoder bayes is the Bernoulli-Gaussian posterior mean: use --source bg, or DATA with --p")
-		}
 		// each coordinate's channel: a trained encoder spreads them unevenly
 		var ch []ae.Channel
 		if x != nil {
@@ -247,6 +331,7 @@ func runAETrain(cmd *cobra.Command, args []string, f *aeTrainFlags) error {
 		} else {
 			rows, serr := src.Sample(f.samples, d, f.seed^0xc4a2)
 			if serr != nil {
+				bar.finish(false)
 				return serr
 			}
 			ch, err = ae.EstimateChannels(m, rows)
@@ -309,16 +394,18 @@ bits, then the support (bit 1 where Bx ≠ 0).`,
 			if err != nil {
 				return err
 			}
-			x, d, err := readRows32(args[1])
+			// strict: a row skipped for a missing value would shift every
+			// later row's code
+			data, err := readRows32(args[1], true)
 			if err != nil {
 				return err
 			}
-			if d != m.D() {
-				return usagef("%s: %d columns, the model encodes d = %d", args[1], d, m.D())
+			if data.d != m.D() {
+				return usagef("%s: %d columns, the model encodes d = %d", args[1], data.d, m.D())
 			}
-			c, err := m.Encode(x)
+			c, err := m.Encode(data.x)
 			if err != nil {
-				return fmt.Errorf("%s: %w", args[1], err)
+				return data.wrap(err, 0)
 			}
 			if err := writeAtomic(out, func(w io.Writer) error { return writeCodesNpy(w, c) }); err != nil {
 				return err
@@ -517,7 +604,8 @@ Bernoulli-Gaussian, linear decoder), and on 5000 held-out rows the
 Bernoulli-Gaussian closed-form Bayes denoiser (and with --learned the
 learned denoiser, with --deep our multi-layer decoder, trained on --samples
 rows). With DATA: encoders trained on 80% of the rows (sample GD), the MSE
-on the other 20% for the linear decoder, --learned and --deep.
+on the other 20% for the affine decoder, --learned and --deep (rows with
+missing values are skipped, and counted in the title).
 
 --png draws the table.`,
 		Args: cobra.MaximumNArgs(1),
@@ -615,6 +703,13 @@ func runAEReport(cmd *cobra.Command, args []string, f *aeReportFlags) error {
 	if f.d < 1 || f.samples < 2 || f.steps < 0 {
 		return usagef("--d and --samples must be positive, --steps not negative")
 	}
+	if len(args) == 0 {
+		for _, r := range rates {
+			if err := checkRate("rates", r, f.d); err != nil {
+				return err
+			}
+		}
+	}
 	t := &reportTable{}
 	if len(args) == 1 {
 		err = reportData(t, args[0], rates, f)
@@ -679,14 +774,14 @@ func reportSynthetic(t *reportTable, rates []float64, f *aeReportFlags) error {
 			}
 			_, rep, err := ae.TrainPopulation(ae.Source{Law: ae.Gaussian}, ae.PopulationOptions{D: f.d, Rate: r, Steps: f.steps, Seed: f.seed})
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			v["gauss GD"] = rep.MSERefit
 		}
 		if bg {
 			m, rep, err := ae.TrainPopulation(srcBG, ae.PopulationOptions{D: f.d, Rate: r, Steps: f.steps, Seed: f.seed})
 			if err != nil {
-				return usageError{err}
+				return err
 			}
 			v[bgGD] = rep.MSERefit
 			// each coordinate's channel: GD spreads them unevenly at r < 1
@@ -749,9 +844,15 @@ func learnedMSEs(v map[string]float64, m *ae.Model, train, test []float32, f *ae
 }
 
 func reportData(t *reportTable, path string, rates []float64, f *aeReportFlags) error {
-	x, d, err := readRows32(path)
+	data, err := readRows32(path, false)
 	if err != nil {
 		return err
+	}
+	x, d := data.x, data.d
+	for _, r := range rates {
+		if err := checkRate("rates", r, d); err != nil {
+			return err
+		}
 	}
 	rows := len(x) / d
 	cut := rows * 4 / 5
@@ -759,8 +860,9 @@ func reportData(t *reportTable, path string, rates []float64, f *aeReportFlags) 
 		return fmt.Errorf("%s: %d rows are too few to hold some out", path, rows)
 	}
 	train, test := x[:cut*d], x[cut*d:]
-	t.title = fmt.Sprintf("%s: d = %d, %d training rows, %d held out, sign(0) = +1", path, d, cut, rows-cut)
-	t.series = []string{"linear"}
+	t.title = fmt.Sprintf("%s: d = %d, %d training rows, %d held out%s, sign(0) = +1", path, d, cut, rows-cut, skippedNote(data.skipped))
+	// the affine decoder (x̂ = A c + β: TrainSamples with Affine)
+	t.series = []string{"affine"}
 	if f.learned {
 		t.series = append(t.series, "learned")
 	}
@@ -770,11 +872,11 @@ func reportData(t *reportTable, path string, rates []float64, f *aeReportFlags) 
 	for _, r := range rates {
 		m, _, err := ae.TrainSamples(train, d, ae.SampleOptions{Rate: r, Steps: f.steps, Affine: true, Seed: f.seed})
 		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+			return data.wrap(err, 0)
 		}
 		v := map[string]float64{}
-		if v["linear"], err = m.MSE(test); err != nil {
-			return err
+		if v["affine"], err = m.MSE(test); err != nil {
+			return data.wrap(err, cut)
 		}
 		if err := learnedMSEs(v, m, train, test, f, ""); err != nil {
 			return err
@@ -878,13 +980,18 @@ func runAETransition(cmd *cobra.Command, f *aeTransitionFlags) error {
 		return usagef("-o: the plot file must be given")
 	}
 	if f.d < 2 || f.points < 1 || f.seeds < 1 || f.steps < 1 || f.trainN < 2 {
-		return usagef("--d, --points, --seeds, --steps and --train must be positive")
+		return usagef("--d and --train must be at least 2, --points, --seeds and --steps positive")
 	}
 	var ps []float64
 	if f.ps != "" {
 		var err error
 		if ps, err = parseFloats("p", f.ps); err != nil {
 			return err
+		}
+		for _, p := range ps {
+			if p > 1 {
+				return usagef("--p %v: sparsities must be in (0, 1]", p)
+			}
 		}
 	} else {
 		for i := 1; i <= f.points; i++ {
@@ -898,7 +1005,7 @@ func runAETransition(cmd *cobra.Command, f *aeTransitionFlags) error {
 		Progress: func(done, total int) { bar.step(fmt.Sprintf("%d/%d", done, total)) }})
 	bar.finish(err == nil)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	w := cmd.OutOrStdout()
 	if f.json {

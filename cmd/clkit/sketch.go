@@ -292,13 +292,20 @@ func sketchStream(r dataio.Reader, name string, first []*dataio.Block, acc accum
 func blockError(err error, b *dataio.Block, name string, cols []string) error {
 	var re *rff.RowError // quant reports with the same type
 	if errors.As(err, &re) {
-		c := "weight"
-		if re.Col >= 0 && re.Col < len(cols) {
-			c = cols[re.Col]
-		}
-		return &dataio.Error{File: name, Row: b.Row(re.Row), Column: c, Msg: re.Msg}
+		return rowError(name, b.Row(re.Row), re.Col, cols, "weight", re.Msg)
 	}
 	return fmt.Errorf("%s: rows %d..: %w", name, b.FirstRow, err)
+}
+
+// rowError is the error about the value at source row row and column col
+// (an index into cols) of file name; a col outside cols (−1) is named
+// other ("" for none).
+func rowError(name string, row int64, col int, cols []string, other, msg string) error {
+	c := other
+	if col >= 0 && col < len(cols) {
+		c = cols[col]
+	}
+	return &dataio.Error{File: name, Row: row, Column: c, Msg: msg}
 }
 
 func newAccumulator(f *rff.Frequencies, quantized bool) (accumulator, error) {

@@ -293,7 +293,10 @@ func (m *Model) Encode(x []float32) (*Codes, error) {
 // finite, which a NaN or infinite input coordinate always spoils, and
 // only then are the block's rows examined for the error message.
 func (m *Model) EncodeTo(x []float32, c *Codes) error {
-	if len(x)%m.d != 0 || c == nil || c.Rows*m.d != len(x) {
+	if c == nil {
+		return fmt.Errorf("%w: nil codes to encode %d values into", ErrBadCodes, len(x))
+	}
+	if len(x)%m.d != 0 || c.Rows*m.d != len(x) {
 		return fmt.Errorf("ae: %d values for codes of %d rows of %d", len(x), c.Rows, m.d)
 	}
 	if err := m.checkCodes(c); err != nil {
@@ -322,7 +325,8 @@ func (m *Model) Decode(c *Codes) ([]float32, error) {
 		return nil, err
 	}
 	out := make([]float32, c.Rows*m.d)
-	return out, m.DecodeTo(c, out)
+	m.decodeTo(c, out)
+	return out, nil
 }
 
 // DecodeTo writes the decoded rows into out (c.Rows×D values).
@@ -333,6 +337,12 @@ func (m *Model) DecodeTo(c *Codes, out []float32) error {
 	if len(out) != c.Rows*m.d {
 		return fmt.Errorf("ae: output of %d values for %d rows of %d", len(out), c.Rows, m.d)
 	}
+	m.decodeTo(c, out)
+	return nil
+}
+
+// decodeTo is DecodeTo on codes checked and an output of the right size.
+func (m *Model) decodeTo(c *Codes, out []float32) {
 	w := m.getWork()
 	defer m.pool.Put(w)
 	d, n, W := m.d, m.n, c.Words()
@@ -346,7 +356,6 @@ func (m *Model) DecodeTo(c *Codes, out []float32) error {
 		}
 		m.decodeSigns(s, rows, out[r0*d:(r0+rows)*d], &w.ws)
 	}
-	return nil
 }
 
 // decodeSigns decodes rows codes given as values (±1, or 0 for TieZero's

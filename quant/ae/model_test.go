@@ -201,7 +201,7 @@ func TestSaveLoad(t *testing.T) {
 		y2, _ := got.Decode(c2)
 		f1, _ := m.Bayes()
 		f2, _ := got.Bayes()
-		if got.Kind() != m.Kind() || got.Tie() != m.Tie() || meta["note"] != "hello" || !slices.Equal(c1.Sign, c2.Sign) || !bitsEqual(y1, y2) || !slices.Equal(f1, f2) {
+		if got.Kind() != m.Kind() || got.Tie() != m.Tie() || meta["note"] != "hello" || !slices.Equal(c1.Sign, c2.Sign) || !slices.Equal(c1.Support, c2.Support) || (c1.Support == nil) != (m.Tie() == TiePlus) || !bitsEqual(y1, y2) || !slices.Equal(f1, f2) {
 			t.Errorf("%s: the loaded model differs (kind %s, meta %v)", m.Kind(), got.Kind(), meta)
 		}
 	}
@@ -271,3 +271,42 @@ func TestBadOptions(t *testing.T) {
 }
 
 func second[A, B any](_ A, _ B, err error) error { return err }
+
+// TestEncodeToNil: EncodeTo without codes is an error, not a panic.
+func TestEncodeToNil(t *testing.T) {
+	m, err := RotationModel(4, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = m.EncodeTo(make([]float32, 8), nil)
+	if !errors.Is(err, ErrBadCodes) {
+		t.Errorf("EncodeTo(x, nil): %v", err)
+	}
+}
+
+// TestTrainDecoderFewerBlocks: asking for fewer blocks than the model has
+// is an error (it used to keep them all); as many, or 0, is not.
+func TestTrainDecoderFewerBlocks(t *testing.T) {
+	src := Source{Law: BernoulliGaussian, P: 0.3}
+	x, _ := src.Sample(300, 6, 1)
+	m, err := RotationModel(6, 6, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deep, _, err := TrainDecoder(m, x, DecoderOptions{Steps: 3, Blocks: 2, Hidden: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := TrainDecoder(deep, x, DecoderOptions{Steps: 3, Blocks: 1, Hidden: 3}); err == nil {
+		t.Error("Blocks 1 for a model of 2 blocks accepted")
+	}
+	for _, blocks := range []int{0, 2, 3} {
+		got, _, err := TrainDecoder(deep, x, DecoderOptions{Steps: 3, Blocks: blocks, Hidden: 3})
+		if err != nil {
+			t.Fatalf("Blocks %d: %v", blocks, err)
+		}
+		if len(got.blocks) != blocks {
+			t.Errorf("Blocks %d: the model has %d", blocks, len(got.blocks))
+		}
+	}
+}

@@ -134,8 +134,10 @@ func newPopulation(src Source, tie Tie, d, n, workers int) (*population, error) 
 // from r; a Gaussian source has the one full mask. The masks' sizes are
 // stratified: mask c has the size at the quantile (c + u_c)/count of
 // Binomial(d, p), u_c uniform, and a uniformly random support of that
-// size. Each mask is still distributed as the source's, so averages are
-// unbiased, but the loss, which grows with the number of active
+// size. Mask c's size is confined to its quantile stratum, so no single
+// mask is distributed as the source's support; but the mixture over c (c
+// uniform) is the source's law, so the average over the masks is
+// unbiased, and the loss, which grows with the number of active
 // coordinates, no longer carries the binomial's spread of |S| as noise.
 func (p *population) drawMasks(count int, r *prng.Stream) [][]int {
 	perm := make([]int, p.d)
@@ -360,6 +362,7 @@ func (m *moments) lossGrad(a, beta, ga, gbeta []float64) float64 {
 	}
 	nn.Gemm(false, false, d, n, n, 1, a, n, m.k, n, 0, ak, n) // A K, K symmetric
 	var r float64
+	inv := 2 / float64(d)
 	for i := range d {
 		ai, aki, ci := a[i*n:(i+1)*n], ak[i*n:(i+1)*n], m.cxc[i*n:(i+1)*n]
 		r += dot(ai, aki) - 2*dot(ai, ci)
@@ -371,7 +374,6 @@ func (m *moments) lossGrad(a, beta, ga, gbeta []float64) float64 {
 		if ga == nil {
 			continue
 		}
-		inv := 2 / float64(d)
 		for j := range aki {
 			g := aki[j] - ci[j]
 			if beta != nil {
@@ -409,9 +411,17 @@ func dot(a, b []float64) float64 {
 // leastSquares is the best decoder for the moments: A = E[x cᵀ]E[c cᵀ]⁻¹,
 // or with a bias the best affine one (the system augmented by the constant
 // code 1; E x = 0 for every source here). A tiny ridge keeps it solvable
-// when codes repeat (tied or parallel rows).
-func (m *moments) leastSquares(affine bool) (a, beta []float64) {
+// when codes repeat (tied or parallel rows). Non-finite moments (a
+// diverged training) are an error.
+func (m *moments) leastSquares(affine bool) (a, beta []float64, err error) {
 	d, n := m.d, m.n
+	for _, v := range [][]float64{m.k, m.mc, m.cxc} {
+		for _, x := range v {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				return nil, nil, fmt.Errorf("ae: the code moments are not finite (training diverged: lower the learning rate)")
+			}
+		}
+	}
 	na := n
 	if affine {
 		na++
@@ -447,7 +457,7 @@ func (m *moments) leastSquares(affine bool) (a, beta []float64) {
 	}
 	var sol mat.Dense
 	if err := chol.SolveTo(&sol, rhs); err != nil {
-		panic("ae: least squares: " + err.Error()) // the factorisation succeeded
+		return nil, nil, fmt.Errorf("ae: least squares: %w", err)
 	}
 	a = make([]float64, d*n)
 	for i := range d {
@@ -461,7 +471,7 @@ func (m *moments) leastSquares(affine bool) (a, beta []float64) {
 			beta[i] = sol.At(n, i)
 		}
 	}
-	return a, beta
+	return a, beta, nil
 }
 
 // channels are the scalar channels of the decoder's linear estimate

@@ -162,7 +162,10 @@ func TestIdentityClosedForms(t *testing.T) {
 			}
 			mom := pop.eval(initRows(InitIdentity, d, d, nil), pop.drawMasks(4096, prng.New(1, 1)), nil, nil)
 			for _, affine := range []bool{false, true} {
-				a, beta := mom.leastSquares(affine)
+				a, beta, err := mom.leastSquares(affine)
+				if err != nil {
+					t.Fatal(err)
+				}
 				got := mom.loss(a, beta)
 				want, _ := IdentityMSE(src, affine)
 				switch {
@@ -214,5 +217,13 @@ func TestBGGradientDescent(t *testing.T) {
 		if rep.Scores.Rotation > 0.1 || rep.Scores.Identity > 0.5 {
 			t.Errorf("p = %v: GD's encoder is not a rotation: %+v", p, rep.Scores)
 		}
+	}
+}
+
+// A diverged training (non-finite moments) is an error, not a panic.
+func TestTrainPopulationDiverges(t *testing.T) {
+	_, _, err := TrainPopulation(Source{Law: Gaussian}, PopulationOptions{D: 4, Rate: 1, Steps: 3, LR: 1e300, Seed: 1})
+	if err == nil {
+		t.Fatal("no error")
 	}
 }

@@ -49,7 +49,7 @@ func IdentityMSE(src Source, affine bool) (float64, error) {
 // CrossingP is the sparsity p* above which the identity code of sparse
 // Rademacher data beats a rotation at r = 1 (IdentityMSE against 1 − 2/π):
 // 2/π for the coordinate-wise linear decoder, 4c/(1 + 2c) with
-// c = 2/π − 1/2 (≈ 0.429) for the affine one.
+// c = 2/π − 1/2 (≈ 0.137), that is 2 − π/2 (≈ 0.429), for the affine one.
 func CrossingP(affine bool) float64 {
 	if !affine {
 		return 2 / math.Pi
@@ -88,7 +88,10 @@ func PopulationDecoder(m *Model, src Source, affine bool, masks int, seed uint64
 	}
 	b := to64(m.b)
 	mom := pop.eval(b, pop.drawMasks(masks, prng.New(seed, 2)), nil, nil)
-	a, beta := mom.leastSquares(affine)
+	a, beta, err := mom.leastSquares(affine)
+	if err != nil {
+		return nil, 0, err
+	}
 	out, err := newModel(m.d, m.n, m.tie, b, a, beta)
 	return out, mom.loss(a, beta), err
 }

@@ -17,6 +17,10 @@ func TestCrossings(t *testing.T) {
 			t.Errorf("affine %v: p* = %.4f (identity MSE there %.6f), want %.3f", c.affine, p, id, c.want)
 		}
 	}
+	// the closed forms CrossingP's comment gives: 4c/(1 + 2c) = 2 − π/2
+	if c := 2/math.Pi - 0.5; math.Abs(c-0.137) > 5e-4 || math.Abs(CrossingP(true)-(2-math.Pi/2)) > 1e-12 {
+		t.Errorf("affine p* = %v, c = %v: want 2 − π/2 = %v, c ≈ 0.137", CrossingP(true), c, 2-math.Pi/2)
+	}
 }
 
 // TestTransition (issue item 4, small d): GD from a random init on sparse

@@ -13,7 +13,8 @@ import (
 // DecoderOptions configures TrainDecoder.
 type DecoderOptions struct {
 	// Blocks is the number of refinement blocks of a deep decoder (0: a
-	// denoised decoder, f(A c + β)).
+	// denoised decoder, f(A c + β)). A deep model keeps its blocks and
+	// gains new ones up to Blocks: fewer than it has is an error.
 	Blocks int
 	// Hidden is the hidden width of the learned scalar functions
 	// (default DefaultHidden).
@@ -75,7 +76,8 @@ type DecoderReport struct {
 // f(A c + β), A and β starting from m's and f from m's learned denoiser or
 // the identity (m's blocks are dropped); with Blocks > 0 the deep decoder,
 // m's blocks and new ones (starting as the identity) after m's denoiser,
-// which is trained first if m has none, then everything together. A Bayes
+// which is trained first if m has none, then everything together (Blocks
+// less than m's number of blocks, but not 0, is an error). A Bayes
 // denoiser in m is replaced.
 func TrainDecoder(m *Model, x []float32, o DecoderOptions) (*Model, *DecoderReport, error) {
 	if _, err := checkData(x, m.d); err != nil {
@@ -83,6 +85,9 @@ func TrainDecoder(m *Model, x []float32, o DecoderOptions) (*Model, *DecoderRepo
 	}
 	if err := o.defaults(); err != nil {
 		return nil, nil, err
+	}
+	if o.Blocks > 0 && o.Blocks < len(m.blocks) {
+		return nil, nil, fmt.Errorf("ae: %d blocks for a model that has %d: a deep decoder keeps its blocks (0 drops them)", o.Blocks, len(m.blocks))
 	}
 	codes, err := m.Encode(x)
 	if err != nil {
@@ -125,7 +130,8 @@ func TrainDecoder(m *Model, x []float32, o DecoderOptions) (*Model, *DecoderRepo
 			return nil, nil, err
 		}
 	}
-	out.at = transpose(out.a, m.d, m.n)
+	// trainDecoder, run at least once above, left out.at the transpose of
+	// the trained out.a
 	if rep.MSE, err = out.MSE(x); err != nil {
 		return nil, nil, err
 	}

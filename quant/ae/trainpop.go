@@ -145,7 +145,10 @@ func TrainPopulation(src Source, o PopulationOptions) (*Model, *PopulationReport
 	}
 	final := pop.eval(bb, pop.drawMasks(o.EvalMasks, masksR), nil, nil)
 	rep.MSE = final.loss(a, beta)
-	ra, rbeta := final.leastSquares(o.Affine)
+	ra, rbeta, err := final.leastSquares(o.Affine)
+	if err != nil {
+		return nil, nil, err
+	}
 	rep.MSERefit = final.loss(ra, rbeta)
 	rep.Scores = StructureScores(bb, n, d)
 	rep.Channel = meanChannel(final.channels(ra, rbeta))

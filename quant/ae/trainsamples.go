@@ -195,7 +195,10 @@ func TrainSamples(x []float32, d int, o SampleOptions) (*Model, *SampleReport, e
 	if err != nil {
 		return nil, nil, err
 	}
-	ra, rbias := mom.leastSquares(o.Affine)
+	ra, rbias, err := mom.leastSquares(o.Affine)
+	if err != nil {
+		return nil, nil, err
+	}
 	rep.MSE = mom.loss(ra, rbias)
 	b64 := to64(b)
 	rep.Scores = StructureScores(b64, n, d)
