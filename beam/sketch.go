@@ -14,7 +14,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"github.com/clkit/clkit/dataio"
+	"github.com/clkit/clkit/internal/cli"
 	"github.com/clkit/clkit/quant"
 	"github.com/clkit/clkit/rff"
 )
@@ -388,20 +388,7 @@ func (a *Accumulator) addSerial(x32, w32 []float32, x64, w64 []float64) error {
 }
 
 // rowError names the file, source row and column of a sketch's RowError.
-func (b *Batch) rowError(err error) error {
-	var re *rff.RowError // quant reports with the same type
-	if errors.As(err, &re) {
-		c := "weight"
-		if re.Col >= 0 {
-			c = strconv.Itoa(re.Col)
-			if re.Col < len(b.Columns) {
-				c = b.Columns[re.Col]
-			}
-		}
-		return &dataio.Error{File: b.File, Row: b.Row(re.Row), Column: c, Msg: re.Msg}
-	}
-	return fmt.Errorf("%s: rows %d..: %w", b.File, b.FirstRow, err)
-}
+func (b *Batch) rowError(err error) error { return cli.BlockError(err, &b.Block, b.File, b.Columns) }
 
 // Sketch sums a PCollection of Batch into one sketch: a global Combine
 // whose accumulator is the sketch (rff.Sketch, or quant.Sketch with

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/clkit/clkit/dataio"
+	"github.com/clkit/clkit/internal/cli"
 	"github.com/clkit/clkit/quant/ae"
 	"github.com/spf13/cobra"
 	"gonum.org/v1/plot"
@@ -141,7 +142,7 @@ func (r *dataRows) fileRow(i int) int64 {
 func (r *dataRows) wrap(err error, first int) error {
 	var re *ae.RowError
 	if errors.As(err, &re) && first+re.Row >= 0 && first+re.Row < r.rows() {
-		return rowError(r.path, r.fileRow(first+re.Row), re.Col, r.cols, "", re.Msg)
+		return cli.RowError(r.path, r.fileRow(first+re.Row), re.Col, r.cols, "", re.Msg)
 	}
 	return fmt.Errorf("%s: %w", r.path, err)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -273,7 +272,7 @@ func sketchStream(r dataio.Reader, name string, first []*dataio.Block, acc accum
 		delete(pending, next)
 		next++
 		if j.err != nil {
-			return blockError(j.err, j.blk, name, r.Columns())
+			return cli.BlockError(j.err, j.blk, name, r.Columns())
 		}
 		if err := acc.merge(j.part); err != nil {
 			return err
@@ -286,26 +285,6 @@ func sketchStream(r dataio.Reader, name string, first []*dataio.Block, acc accum
 		}
 	}
 	return readErr
-}
-
-// blockError names the file, source row and column of a sketch's RowError.
-func blockError(err error, b *dataio.Block, name string, cols []string) error {
-	var re *rff.RowError // quant reports with the same type
-	if errors.As(err, &re) {
-		return rowError(name, b.Row(re.Row), re.Col, cols, "weight", re.Msg)
-	}
-	return fmt.Errorf("%s: rows %d..: %w", name, b.FirstRow, err)
-}
-
-// rowError is the error about the value at source row row and column col
-// (an index into cols) of file name; a col outside cols (−1) is named
-// other ("" for none).
-func rowError(name string, row int64, col int, cols []string, other, msg string) error {
-	c := other
-	if col >= 0 && col < len(cols) {
-		c = cols[col]
-	}
-	return &dataio.Error{File: name, Row: row, Column: c, Msg: msg}
 }
 
 func newAccumulator(f *rff.Frequencies, quantized bool) (accumulator, error) {

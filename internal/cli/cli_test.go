@@ -69,3 +69,15 @@ func TestSigmaValues(t *testing.T) {
 		t.Errorf("auto from one row: %v (limit %d)", err, limit)
 	}
 }
+
+func TestRowError(t *testing.T) {
+	cols := []string{"x", "y"}
+	for _, c := range []struct {
+		col  int
+		want string
+	}{{1, `f.npy: row 7, column "y": bad`}, {-1, `f.npy: row 7, column "weight": bad`}, {5, `f.npy: row 7, column "5": bad`}} {
+		if got := RowError("f.npy", 7, c.col, cols, "weight", "bad").Error(); got != c.want {
+			t.Errorf("col %d: %q, want %q", c.col, got, c.want)
+		}
+	}
+}
