@@ -2,38 +2,10 @@ package quant
 
 import (
 	"slices"
-	"syscall"
 	"testing"
-	"unsafe"
+
+	"github.com/clkit/clkit/internal/guardpage"
 )
-
-// guardedSlice returns a slice of n T's that ends exactly where an
-// inaccessible page begins, so reading or writing one element past its end
-// faults (and crashes the test binary).
-func guardedSlice[T float32 | float64 | uint32 | uint64](t *testing.T, n int) []T {
-	var zero T
-	size := int(unsafe.Sizeof(zero))
-	page := syscall.Getpagesize()
-	body := (n*size + page - 1) / page * page
-	mem, err := syscall.Mmap(-1, 0, body+page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skipf("mmap: %v", err)
-	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	if err := syscall.Mprotect(mem[body:], syscall.PROT_NONE); err != nil {
-		t.Skipf("mprotect: %v", err)
-	}
-	if n == 0 {
-		return nil
-	}
-	return unsafe.Slice((*T)(unsafe.Pointer(&mem[body-n*size])), n)
-}
-
-func guardedCopy[T float32 | float64 | uint32 | uint64](t *testing.T, v []T) []T {
-	g := guardedSlice[T](t, len(v))
-	copy(g, v)
-	return g
-}
 
 // TestKernelsGuardPages runs every kernel with each slice it touches ending
 // at a guard page: no kernel may read past x, om, xi, nor read or write
@@ -47,14 +19,14 @@ func TestKernelsGuardPages(t *testing.T) {
 				tr := kc.twin(t)
 				mp := nb * blockFreqs
 				for p, f64 := range []bool{false, true} {
-					cc, cs := guardedCopy(t, kc.init[:mp]), guardedCopy(t, kc.init[mp:])
-					code := guardedSlice[uint64](t, n*codeWords(nb))
+					cc, cs := guardpage.Copy(t, kc.init[:mp]), guardpage.Copy(t, kc.init[mp:])
+					code := guardpage.Slice[uint64](t, n*codeWords(nb))
 					if f64 {
-						x, om, xi := guardedCopy(t, kc.x64), guardedCopy(t, kc.om64), guardedCopy(t, kc.xi64)
+						x, om, xi := guardpage.Copy(t, kc.x64), guardpage.Copy(t, kc.om64), guardpage.Copy(t, kc.xi64)
 						k.count64(x, n, d, om, xi, cc, cs)
 						k.codes64(x, n, d, om, xi, code)
 					} else {
-						x, om, xi := guardedCopy(t, kc.x32), guardedCopy(t, kc.om32), guardedCopy(t, kc.xi32)
+						x, om, xi := guardpage.Copy(t, kc.x32), guardpage.Copy(t, kc.om32), guardpage.Copy(t, kc.xi32)
 						k.count32(x, n, d, om, xi, cc, cs)
 						k.codes32(x, n, d, om, xi, code)
 					}

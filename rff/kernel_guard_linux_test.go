@@ -2,37 +2,10 @@ package rff
 
 import (
 	"math/rand/v2"
-	"syscall"
 	"testing"
-	"unsafe"
+
+	"github.com/clkit/clkit/internal/guardpage"
 )
-
-// guardedSlice returns a slice of n T's that ends exactly where an
-// inaccessible page begins, so reading or writing one element past its end
-// faults (and crashes the test binary).
-func guardedSlice[T float32 | float64](t *testing.T, n int) []T {
-	size := int(unsafe.Sizeof(T(0)))
-	page := syscall.Getpagesize()
-	body := (n*size + page - 1) / page * page
-	mem, err := syscall.Mmap(-1, 0, body+page, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
-	if err != nil {
-		t.Skipf("mmap: %v", err)
-	}
-	t.Cleanup(func() { syscall.Munmap(mem) })
-	if err := syscall.Mprotect(mem[body:], syscall.PROT_NONE); err != nil {
-		t.Skipf("mprotect: %v", err)
-	}
-	if n == 0 {
-		return nil
-	}
-	return unsafe.Slice((*T)(unsafe.Pointer(&mem[body-n*size])), n)
-}
-
-func guardedCopy[T float32 | float64](t *testing.T, v []T) []T {
-	g := guardedSlice[T](t, len(v))
-	copy(g, v)
-	return g
-}
 
 // TestKernelsGuardPages runs every kernel with each slice it touches ending
 // at a guard page: tails must not read past x or w, nor write past c or s.
@@ -43,10 +16,10 @@ func TestKernelsGuardPages(t *testing.T) {
 			for _, n := range []int{1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 33, 255, 256} {
 				kc := newKernelCase(r, n, d, 1+n%2, 3, true)
 				mp := kc.nb * blockFreqs
-				c32, s32 := guardedSlice[float64](t, mp), guardedSlice[float64](t, mp)
-				k.f32(guardedCopy(t, kc.x32), guardedCopy(t, kc.w32), d, guardedCopy(t, kc.om32), guardedCopy(t, kc.xi32), c32, s32)
-				c64, s64 := guardedSlice[float64](t, mp), guardedSlice[float64](t, mp)
-				k.f64(guardedCopy(t, kc.x64), guardedCopy(t, kc.w64), d, guardedCopy(t, kc.om64), guardedCopy(t, kc.xi64), c64, s64)
+				c32, s32 := guardpage.Slice[float64](t, mp), guardpage.Slice[float64](t, mp)
+				k.f32(guardpage.Copy(t, kc.x32), guardpage.Copy(t, kc.w32), d, guardpage.Copy(t, kc.om32), guardpage.Copy(t, kc.xi32), c32, s32)
+				c64, s64 := guardpage.Slice[float64](t, mp), guardpage.Slice[float64](t, mp)
+				k.f64(guardpage.Copy(t, kc.x64), guardpage.Copy(t, kc.w64), d, guardpage.Copy(t, kc.om64), guardpage.Copy(t, kc.xi64), c64, s64)
 				rc, _ := kc.reference(true)
 				for j := range rc {
 					if e := max(abs(c32[j]-rc[j]), abs(c64[j]-rc[j])); !(e < 1e-3*kc.sumW) {
@@ -69,12 +42,12 @@ func TestVJPKernelsGuardPages(t *testing.T) {
 			for _, n := range []int{1, 2, 3, 17} {
 				nb := 1 + n%2
 				vc := newVJPCase(r, n, d, nb, nb*blockFreqs-1, 3)
-				v32, g32 := guardedSlice[float64](t, n), guardedSlice[float64](t, n*d)
-				k.vjp32(guardedCopy(t, vc.x32), d, guardedCopy(t, vc.om32), guardedCopy(t, vc.xi32),
-					guardedCopy(t, vc.a32), guardedCopy(t, vc.b32), guardedSlice[float32](t, d*blockFreqs), v32, g32)
-				v64, g64 := guardedSlice[float64](t, n), guardedSlice[float64](t, n*d)
-				k.vjp64(guardedCopy(t, vc.x64), d, guardedCopy(t, vc.om64), guardedCopy(t, vc.xi64),
-					guardedCopy(t, vc.a64), guardedCopy(t, vc.b64), guardedSlice[float64](t, d*blockFreqs), v64, g64)
+				v32, g32 := guardpage.Slice[float64](t, n), guardpage.Slice[float64](t, n*d)
+				k.vjp32(guardpage.Copy(t, vc.x32), d, guardpage.Copy(t, vc.om32), guardpage.Copy(t, vc.xi32),
+					guardpage.Copy(t, vc.a32), guardpage.Copy(t, vc.b32), guardpage.Slice[float32](t, d*blockFreqs), v32, g32)
+				v64, g64 := guardpage.Slice[float64](t, n), guardpage.Slice[float64](t, n*d)
+				k.vjp64(guardpage.Copy(t, vc.x64), d, guardpage.Copy(t, vc.om64), guardpage.Copy(t, vc.xi64),
+					guardpage.Copy(t, vc.a64), guardpage.Copy(t, vc.b64), guardpage.Slice[float64](t, d*blockFreqs), v64, g64)
 				rv, rg, sv, sg := vc.reference()
 				const tol = 4 * 0x1p-24
 				for i := range rv {
@@ -102,10 +75,10 @@ func TestFeatureKernelsGuardPages(t *testing.T) {
 				kc := newKernelCase(r, n, d, 1+n%2, 3, false)
 				mp := kc.nb * blockFreqs
 				ld := 2*mp + 1
-				o32 := guardedSlice[float32](t, (n-1)*ld+2*mp)
-				k.feat32(guardedCopy(t, kc.x32), d, guardedCopy(t, kc.om32), guardedCopy(t, kc.xi32), o32, ld)
-				o64 := guardedSlice[float64](t, (n-1)*ld+2*mp)
-				k.feat64(guardedCopy(t, kc.x64), d, guardedCopy(t, kc.om64), guardedCopy(t, kc.xi64), o64, ld)
+				o32 := guardpage.Slice[float32](t, (n-1)*ld+2*mp)
+				k.feat32(guardpage.Copy(t, kc.x32), d, guardpage.Copy(t, kc.om32), guardpage.Copy(t, kc.xi32), o32, ld)
+				o64 := guardpage.Slice[float64](t, (n-1)*ld+2*mp)
+				k.feat64(guardpage.Copy(t, kc.x64), d, guardpage.Copy(t, kc.om64), guardpage.Copy(t, kc.xi64), o64, ld)
 				ref, _ := kc.featReference()
 				for i := range n {
 					for j := range 2 * mp {
