@@ -60,11 +60,8 @@ type PCATask struct {
 
 // Task draws the task of the given seed.
 func (f PCAFamily) Task(seed uint64) (*PCATask, error) {
-	if err := checkFamily("PCAFamily", f.D, f.AlphaMin, f.AlphaMax, f.SigmaMin, f.SigmaMax); err != nil {
+	if err := checkFamily("PCAFamily", f.D, f.AlphaMin, f.AlphaMax, f.SigmaMin, f.SigmaMax, f.Shared); err != nil {
 		return nil, err
-	}
-	if !(f.Shared >= 0) || math.IsInf(f.Shared, 0) {
-		return nil, fmt.Errorf("baseline: PCAFamily: shared = %v, want finite and ≥ 0", f.Shared)
 	}
 	r := prng.New(seed, paramStream)
 	t := &PCATask{D: f.D, seed: seed}
@@ -133,11 +130,8 @@ type RidgeTask struct {
 
 // Task draws the task of the given seed.
 func (f RidgeFamily) Task(seed uint64) (*RidgeTask, error) {
-	if err := checkFamily("RidgeFamily", f.D, f.AlphaMin, f.AlphaMax, f.SigmaMin, f.SigmaMax); err != nil {
+	if err := checkFamily("RidgeFamily", f.D, f.AlphaMin, f.AlphaMax, f.SigmaMin, f.SigmaMax, f.Shared); err != nil {
 		return nil, err
-	}
-	if !(f.Shared >= 0) || math.IsInf(f.Shared, 0) {
-		return nil, fmt.Errorf("baseline: RidgeFamily: shared = %v, want finite and ≥ 0", f.Shared)
 	}
 	r := prng.New(seed, paramStream)
 	t := &RidgeTask{D: f.D, seed: seed}
@@ -178,7 +172,7 @@ func (t *RidgeTask) Rows(n int, stream uint64) []float64 {
 	return out
 }
 
-func checkFamily(name string, d int, amin, amax, smin, smax float64) error {
+func checkFamily(name string, d int, amin, amax, smin, smax, shared float64) error {
 	switch {
 	case d < 1:
 		return fmt.Errorf("baseline: %s.D = %d, need ≥ 1", name, d)
@@ -186,6 +180,8 @@ func checkFamily(name string, d int, amin, amax, smin, smax float64) error {
 		return fmt.Errorf("baseline: %s alpha range [%v, %v], need 0 ≤ min ≤ max ≤ 20", name, amin, amax)
 	case !(smin >= 0 && smin <= smax && !math.IsInf(smax, 0)):
 		return fmt.Errorf("baseline: %s sigma range [%v, %v], need 0 ≤ min ≤ max < ∞", name, smin, smax)
+	case !(shared >= 0) || math.IsInf(shared, 0):
+		return fmt.Errorf("baseline: %s: shared = %v, want finite and ≥ 0", name, shared)
 	}
 	return nil
 }
