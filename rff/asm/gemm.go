@@ -393,15 +393,10 @@ func (r *storeRegs) nextRow(p reg.GPVirtual, i int, stop string) {
 	ADDQ(r.ldc, p)
 }
 
-// storeEVEX: every accumulator is scaled by alpha first (Z24), then Z31
-// holds beta. Masked tiles load C for a group of rows (as many as Z24–Z30
-// hold) before storing any: a masked store's 64-byte footprint overlaps
-// the next row when ldc < NR, and a load behind it would wait for the
-// store to retire. (Broadcasts of alpha and beta embedded in the FMAs
-// would free two more registers, but vet's asmdecl takes them for 64-byte
-// reads of the float32 arguments.)
-func (g gemmKern) storeEVEX(r *storeRegs, n reg.GPVirtual) {
-	alpha, beta := zmm[24], zmm[31]
+// storeFull scales the accumulators by alpha, broadcasts beta and, for a
+// tile of full width (n = NR), stores it whole (C read first when beta ≠ 0);
+// narrower tiles jump to the ISA's masked store at the label it leaves.
+func (g gemmKern) storeFull(r *storeRegs, n reg.GPVirtual, alpha, beta reg.VecPhysical) {
 	VBROADCASTSS(r.alpha.Addr, alpha)
 	for i := range g.mr {
 		for v := range r.nvec {
@@ -428,6 +423,18 @@ func (g gemmKern) storeEVEX(r *storeRegs, n reg.GPVirtual) {
 		})
 	}
 	Label(r.pfx + "_masked")
+}
+
+// storeEVEX: every accumulator is scaled by alpha first (Z24), then Z31
+// holds beta. Masked tiles load C for a group of rows (as many as Z24–Z30
+// hold) before storing any: a masked store's 64-byte footprint overlaps
+// the next row when ldc < NR, and a load behind it would wait for the
+// store to retire. (Broadcasts of alpha and beta embedded in the FMAs
+// would free two more registers, but vet's asmdecl takes them for 64-byte
+// reads of the float32 arguments.)
+func (g gemmKern) storeEVEX(r *storeRegs, n reg.GPVirtual) {
+	alpha, beta := zmm[24], zmm[31]
+	g.storeFull(r, n, alpha, beta)
 	// opmask of vector v: bits 16v… of (1<<n)−1, n < NR ≤ 32
 	MOVQ(n, reg.RCX)
 	bits := GP64()
@@ -482,32 +489,7 @@ func (g gemmKern) storeEVEX(r *storeRegs, n reg.GPVirtual) {
 // VMASKMOVPS store costs about 13 cycles on Zen 4.
 func (g gemmKern) storeVEX(r *storeRegs, n reg.GPVirtual, maskTab Mem) {
 	alpha, beta, mask, tmp := ymm[12], ymm[12], ymm[13], ymm[15]
-	VBROADCASTSS(r.alpha.Addr, alpha)
-	for i := range g.mr {
-		for v := range r.nvec {
-			VMULPS(alpha, g.acc(i, v), g.acc(i, v))
-		}
-	}
-	VBROADCASTSS(r.beta.Addr, beta)
-	if r.nvec == g.nv() {
-		CMPQ(n, Imm(uint64(g.nr)))
-		JNE(LabelRef(r.pfx + "_masked"))
-		r.variants("_full", func(readC bool) {
-			for i := range g.mr {
-				if i > 0 {
-					r.nextRow(r.cp, i, "done")
-				}
-				for v := range r.nvec {
-					acc, at := g.acc(i, v), Mem{Base: r.cp, Disp: v * g.vbytes}
-					if readC {
-						VFMADD231PS(at, beta, acc)
-					}
-					VMOVUPS(acc, at)
-				}
-			}
-		})
-	}
-	Label(r.pfx + "_masked")
+	g.storeFull(r, n, alpha, beta)
 	last := r.nvec - 1
 	c := GP64() // lanes of the last vector
 	LEAQ(Mem{Base: n, Disp: -last * g.lanes()}, c)
